@@ -1,0 +1,43 @@
+//! PostgreSQL: what a network uses when several hub nodes share the work.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    reader: PgPool,
+    writer: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…`).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+        })
+    }
+
+    async fn run_migrations(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+crate::sql::impl_sql_store!(
+    store: PostgresStore,
+    db: sqlx::Postgres,
+    backend: Backend::Postgres,
+    // Concurrent changes to one network queue on its head row, so the chain never forks.
+    head_for_update: "SELECT seq, hash FROM audit_heads WHERE network_id = $1 FOR UPDATE"
+);
