@@ -23,13 +23,8 @@ pub enum Role {
 
 impl Role {
     /// Every role, in order of reach.
-    pub const ALL: [Role; 5] = [
-        Self::NetworkAdmin,
-        Self::NetworkAnalyst,
-        Self::FranchiseeAdmin,
-        Self::LocationManager,
-        Self::Integration,
-    ];
+    pub const ALL: [Role; 5] =
+        [Self::NetworkAdmin, Self::NetworkAnalyst, Self::FranchiseeAdmin, Self::LocationManager, Self::Integration];
 
     /// The wire name (`network_admin`).
     pub fn as_str(self) -> &'static str {
@@ -124,33 +119,17 @@ pub struct TenantScope {
 impl TenantScope {
     /// The whole network.
     pub fn network(network_id: NetworkId) -> Self {
-        Self {
-            network_id,
-            franchisee_id: None,
-            location_id: None,
-        }
+        Self { network_id, franchisee_id: None, location_id: None }
     }
 
     /// One franchisee and its shops.
     pub fn franchisee(network_id: NetworkId, franchisee_id: FranchiseeId) -> Self {
-        Self {
-            network_id,
-            franchisee_id: Some(franchisee_id),
-            location_id: None,
-        }
+        Self { network_id, franchisee_id: Some(franchisee_id), location_id: None }
     }
 
     /// One shop, owned by `franchisee_id`.
-    pub fn location(
-        network_id: NetworkId,
-        franchisee_id: FranchiseeId,
-        location_id: LocationId,
-    ) -> Self {
-        Self {
-            network_id,
-            franchisee_id: Some(franchisee_id),
-            location_id: Some(location_id),
-        }
+    pub fn location(network_id: NetworkId, franchisee_id: FranchiseeId, location_id: LocationId) -> Self {
+        Self { network_id, franchisee_id: Some(franchisee_id), location_id: Some(location_id) }
     }
 
     /// Which level this scope is.
@@ -165,14 +144,8 @@ impl TenantScope {
     /// Whether `other` lies within this scope (a scope contains itself).
     pub fn contains(&self, other: &TenantScope) -> bool {
         self.network_id == other.network_id
-            && self
-                .franchisee_id
-                .as_ref()
-                .is_none_or(|own| other.franchisee_id.as_ref() == Some(own))
-            && self
-                .location_id
-                .as_ref()
-                .is_none_or(|own| other.location_id.as_ref() == Some(own))
+            && self.franchisee_id.as_ref().is_none_or(|own| other.franchisee_id.as_ref() == Some(own))
+            && self.location_id.as_ref().is_none_or(|own| other.location_id.as_ref() == Some(own))
     }
 }
 
@@ -255,11 +228,7 @@ impl ApiKey {
 
     /// The principal a request made with this key acts as; `None` once revoked.
     pub fn principal(&self) -> Option<Principal> {
-        self.revoked_at.is_none().then(|| Principal {
-            key_id: self.id.clone(),
-            role: self.role,
-            scope: self.scope(),
-        })
+        self.revoked_at.is_none().then(|| Principal { key_id: self.id.clone(), role: self.role, scope: self.scope() })
     }
 }
 

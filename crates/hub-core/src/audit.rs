@@ -54,13 +54,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// Builds the next entry of a chain whose head is (`prev_seq`, `prev_hash`).
-    pub fn next(
-        network_id: NetworkId,
-        prev_seq: i64,
-        prev_hash: &str,
-        at: DateTime<Utc>,
-        event: &AuditEvent,
-    ) -> Self {
+    pub fn next(network_id: NetworkId, prev_seq: i64, prev_hash: &str, at: DateTime<Utc>, event: &AuditEvent) -> Self {
         let mut entry = Self {
             id: AuditEntryId::new(),
             network_id,
@@ -126,17 +120,11 @@ pub enum ChainBreak {
     Altered { seq: i64, id: String },
     #[error("entries {from} to {to} are missing (removed from the middle of the chain)")]
     Missing { from: i64, to: i64 },
-    #[error(
-        "entry {seq} ({id}) does not follow entry {previous}: an entry was inserted or replaced"
-    )]
+    #[error("entry {seq} ({id}) does not follow entry {previous}: an entry was inserted or replaced")]
     Relinked { seq: i64, id: String, previous: i64 },
-    #[error(
-        "the chain ends at entry {last} but the head says {head}: entries were removed from the end"
-    )]
+    #[error("the chain ends at entry {last} but the head says {head}: entries were removed from the end")]
     Truncated { last: i64, head: i64 },
-    #[error(
-        "the chain's head hash does not match entry {seq}: the head or the last entry was altered"
-    )]
+    #[error("the chain's head hash does not match entry {seq}: the head or the last entry was altered")]
     HeadMismatch { seq: i64 },
 }
 
@@ -148,10 +136,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            last_seq: 0,
-            last_hash: GENESIS_HASH.to_owned(),
-        }
+        Self { last_seq: 0, last_hash: GENESIS_HASH.to_owned() }
     }
 }
 
@@ -159,23 +144,13 @@ impl ChainVerifier {
     /// Checks the next entry; entries must come in ascending `seq`.
     pub fn push(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         if entry.compute_hash() != entry.hash {
-            return Err(ChainBreak::Altered {
-                seq: entry.seq,
-                id: entry.id.to_string(),
-            });
+            return Err(ChainBreak::Altered { seq: entry.seq, id: entry.id.to_string() });
         }
         if entry.seq != self.last_seq + 1 {
-            return Err(ChainBreak::Missing {
-                from: self.last_seq + 1,
-                to: entry.seq - 1,
-            });
+            return Err(ChainBreak::Missing { from: self.last_seq + 1, to: entry.seq - 1 });
         }
         if entry.prev_hash != self.last_hash {
-            return Err(ChainBreak::Relinked {
-                seq: entry.seq,
-                id: entry.id.to_string(),
-                previous: self.last_seq,
-            });
+            return Err(ChainBreak::Relinked { seq: entry.seq, id: entry.id.to_string(), previous: self.last_seq });
         }
         self.last_seq = entry.seq;
         self.last_hash.clone_from(&entry.hash);
@@ -186,10 +161,7 @@ impl ChainVerifier {
     pub fn finish(self, head: Option<(i64, String)>) -> Result<i64, ChainBreak> {
         let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
         if head_seq != self.last_seq {
-            return Err(ChainBreak::Truncated {
-                last: self.last_seq,
-                head: head_seq,
-            });
+            return Err(ChainBreak::Truncated { last: self.last_seq, head: head_seq });
         }
         if head_hash != self.last_hash {
             return Err(ChainBreak::HeadMismatch { seq: self.last_seq });
@@ -206,9 +178,7 @@ mod tests {
         let network = NetworkId::new();
         let mut entries: Vec<AuditEntry> = Vec::new();
         for index in 0..length {
-            let (seq, hash) = entries
-                .last()
-                .map_or((0, GENESIS_HASH.to_owned()), |e| (e.seq, e.hash.clone()));
+            let (seq, hash) = entries.last().map_or((0, GENESIS_HASH.to_owned()), |e| (e.seq, e.hash.clone()));
             let event = AuditEvent {
                 actor: Actor::Cli,
                 action: "location.create".into(),
@@ -219,13 +189,7 @@ mod tests {
                 request_id: None,
                 details: serde_json::json!({ "index": index }),
             };
-            entries.push(AuditEntry::next(
-                network.clone(),
-                seq,
-                &hash,
-                Utc::now(),
-                &event,
-            ));
+            entries.push(AuditEntry::next(network.clone(), seq, &hash, Utc::now(), &event));
         }
         entries
     }
@@ -256,31 +220,19 @@ mod tests {
 
         let mut edited = entries.clone();
         edited[2].details = r#"{"index":99}"#.into();
-        assert!(matches!(
-            verify(&edited, original_head.clone()),
-            Err(ChainBreak::Altered { seq: 3, .. })
-        ));
+        assert!(matches!(verify(&edited, original_head.clone()), Err(ChainBreak::Altered { seq: 3, .. })));
 
         let mut removed = entries.clone();
         removed.remove(1);
-        assert_eq!(
-            verify(&removed, original_head.clone()),
-            Err(ChainBreak::Missing { from: 2, to: 2 })
-        );
+        assert_eq!(verify(&removed, original_head.clone()), Err(ChainBreak::Missing { from: 2, to: 2 }));
 
         let truncated = &entries[..4];
-        assert_eq!(
-            verify(truncated, original_head.clone()),
-            Err(ChainBreak::Truncated { last: 4, head: 5 })
-        );
+        assert_eq!(verify(truncated, original_head.clone()), Err(ChainBreak::Truncated { last: 4, head: 5 }));
 
         // A forged entry with a valid hash of its own but the wrong link.
         let mut forged = entries.clone();
         forged[3].prev_hash = GENESIS_HASH.to_owned();
         forged[3].hash = forged[3].compute_hash();
-        assert!(matches!(
-            verify(&forged, original_head),
-            Err(ChainBreak::Relinked { seq: 4, .. })
-        ));
+        assert!(matches!(verify(&forged, original_head), Err(ChainBreak::Relinked { seq: 4, .. })));
     }
 }

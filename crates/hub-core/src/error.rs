@@ -64,10 +64,7 @@ pub struct ValidationError {
 impl ValidationError {
     /// A reason with no field attached yet.
     pub fn new(reason: impl Into<String>) -> Self {
-        Self {
-            field: None,
-            reason: reason.into(),
-        }
+        Self { field: None, reason: reason.into() }
     }
 
     /// The same error, naming the field it concerns.

@@ -190,14 +190,8 @@ mod tests {
         assert_eq!(LocationId::parse(location.as_str()), Ok(location.clone()));
         assert!(FranchiseeId::parse(location.as_str()).is_err());
         assert!(LocationId::parse("loc_").is_err());
-        assert!(
-            LocationId::parse("loc_zzzzzzzzzzzzzzzzzzzzzzzzzz").is_err(),
-            "overflowing first digit"
-        );
-        assert!(
-            LocationId::parse("loc_01JDQ5D7WZ8K2M4N6P8R0T2V4X").is_err(),
-            "upper case is not the canonical form"
-        );
+        assert!(LocationId::parse("loc_zzzzzzzzzzzzzzzzzzzzzzzzzz").is_err(), "overflowing first digit");
+        assert!(LocationId::parse("loc_01JDQ5D7WZ8K2M4N6P8R0T2V4X").is_err(), "upper case is not the canonical form");
     }
 
     #[test]

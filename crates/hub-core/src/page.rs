@@ -22,20 +22,14 @@ pub struct PageRequest {
 impl PageRequest {
     /// The first page with the default size.
     pub fn first() -> Self {
-        Self {
-            limit: DEFAULT_LIMIT,
-            after: None,
-        }
+        Self { limit: DEFAULT_LIMIT, after: None }
     }
 
     /// Builds a request from the query string's `limit` and `cursor`, refusing bad values.
     pub fn from_query(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ValidationError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(
-                ValidationError::new(format!("must be between 1 and {MAX_LIMIT}"))
-                    .for_field("limit"),
-            );
+            return Err(ValidationError::new(format!("must be between 1 and {MAX_LIMIT}")).for_field("limit"));
         }
         let after = cursor.map(decode_cursor).transpose()?;
         Ok(Self { limit, after })
@@ -56,23 +50,13 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Self {
         let has_more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if has_more {
-            rows.last().map(|last| encode_cursor(&key(last)))
-        } else {
-            None
-        };
-        Self {
-            items: rows,
-            next_cursor,
-        }
+        let next_cursor = if has_more { rows.last().map(|last| encode_cursor(&key(last))) } else { None };
+        Self { items: rows, next_cursor }
     }
 
     /// Transforms the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
@@ -102,10 +86,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let cursor = encode_cursor("loc_01jdq5d7wz8k2m4n6p8r0t2v4x");
-        assert_eq!(
-            decode_cursor(&cursor).as_deref(),
-            Ok("loc_01jdq5d7wz8k2m4n6p8r0t2v4x")
-        );
+        assert_eq!(decode_cursor(&cursor).as_deref(), Ok("loc_01jdq5d7wz8k2m4n6p8r0t2v4x"));
         for bad in ["", "!!!", "bG9jXzAx", &URL_SAFE_NO_PAD.encode("c1:")] {
             let error = decode_cursor(bad).expect_err(bad);
             assert_eq!(error.field.as_deref(), Some("cursor"));
@@ -116,20 +97,14 @@ mod tests {
     fn page_sizes_are_bounded() {
         assert!(PageRequest::from_query(Some(0), None).is_err());
         assert!(PageRequest::from_query(Some(MAX_LIMIT + 1), None).is_err());
-        assert_eq!(
-            PageRequest::from_query(None, None).map(|p| p.limit),
-            Ok(DEFAULT_LIMIT)
-        );
+        assert_eq!(PageRequest::from_query(None, None).map(|p| p.limit), Ok(DEFAULT_LIMIT));
     }
 
     #[test]
     fn extra_row_makes_a_next_cursor() {
         let page = Page::from_rows(vec!["a", "b", "c"], 2, |s| s.to_string());
         assert_eq!(page.items, vec!["a", "b"]);
-        assert_eq!(
-            page.next_cursor.map(|c| decode_cursor(&c)),
-            Some(Ok("b".to_owned()))
-        );
+        assert_eq!(page.next_cursor.map(|c| decode_cursor(&c)), Some(Ok("b".to_owned())));
         let last = Page::from_rows(vec!["a"], 2, |s| s.to_string());
         assert_eq!(last.next_cursor, None);
     }

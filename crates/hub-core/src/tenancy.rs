@@ -9,18 +9,16 @@ use crate::id::{FranchiseeId, LocationId, NetworkId, TerritoryId};
 
 /// Active ISO 4217 currency codes for money that changes hands (no funds, metals or test codes).
 const ISO_4217: &[&str] = &[
-    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
-    "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
-    "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
-    "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD",
-    "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY",
-    "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD",
-    "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK",
-    "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
-    "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG",
-    "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS",
-    "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
-    "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD",
+    "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP",
+    "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD",
+    "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN",
+    "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB",
+    "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL",
+    "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND",
+    "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
 ];
 
 /// An ISO 4217 currency code, upper case, known to be in use.
@@ -33,9 +31,7 @@ impl Currency {
         let known = ISO_4217.binary_search(&code).is_ok();
         match code.as_bytes() {
             [a, b, c] if known => Ok(Self([*a, *b, *c])),
-            _ => Err(ValidationError::new(format!(
-                "`{code}` is not an ISO 4217 currency code (e.g. USD)"
-            ))),
+            _ => Err(ValidationError::new(format!("`{code}` is not an ISO 4217 currency code (e.g. USD)"))),
         }
     }
 
@@ -58,11 +54,9 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     /// Parses an IANA zone name; abbreviations like `CST` and offsets are refused.
     pub fn parse(name: &str) -> Result<Self, ValidationError> {
-        let zone: chrono_tz::Tz = name.parse().map_err(|_| {
-            ValidationError::new(format!(
-                "`{name}` is not an IANA time zone (e.g. America/Chicago)"
-            ))
-        })?;
+        let zone: chrono_tz::Tz = name
+            .parse()
+            .map_err(|_| ValidationError::new(format!("`{name}` is not an IANA time zone (e.g. America/Chicago)")))?;
         Ok(Self(zone))
     }
 
@@ -231,14 +225,8 @@ mod tests {
 
     #[test]
     fn currency_codes_are_checked_against_iso_4217() {
-        assert!(
-            ISO_4217.windows(2).all(|pair| pair[0] < pair[1]),
-            "list must stay sorted for binary_search"
-        );
-        assert_eq!(
-            Currency::parse("USD").map(|c| c.to_string()),
-            Ok("USD".to_owned())
-        );
+        assert!(ISO_4217.windows(2).all(|pair| pair[0] < pair[1]), "list must stay sorted for binary_search");
+        assert_eq!(Currency::parse("USD").map(|c| c.to_string()), Ok("USD".to_owned()));
         for bad in ["usd", "US", "USDD", "XXX", "ABC", ""] {
             assert!(Currency::parse(bad).is_err(), "{bad}");
         }
@@ -246,10 +234,7 @@ mod tests {
 
     #[test]
     fn time_zones_must_be_iana_names() {
-        assert_eq!(
-            TimeZone::parse("America/Chicago").map(|z| z.name()),
-            Ok("America/Chicago")
-        );
+        assert_eq!(TimeZone::parse("America/Chicago").map(|z| z.name()), Ok("America/Chicago"));
         for bad in ["Mars/Olympus", "", "+02:00"] {
             assert!(TimeZone::parse(bad).is_err(), "{bad}");
         }
@@ -257,10 +242,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            Name::parse("  Main St ").map(|n| n.as_str().to_owned()),
-            Ok("Main St".to_owned())
-        );
+        assert_eq!(Name::parse("  Main St ").map(|n| n.as_str().to_owned()), Ok("Main St".to_owned()));
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse(&"x".repeat(201)).is_err());
         assert!(Name::parse("a\u{0}b").is_err());

@@ -43,9 +43,7 @@ impl StoreError {
             Self::OutOfScope { .. } => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::InvalidRequest,
             Self::Unavailable(_) => ErrorCode::Unavailable,
-            Self::Config(_) | Self::Corrupt(_) | Self::Database(_) | Self::Migrate(_) => {
-                ErrorCode::Internal
-            }
+            Self::Config(_) | Self::Corrupt(_) | Self::Database(_) | Self::Migrate(_) => ErrorCode::Internal,
         }
     }
 
@@ -56,9 +54,7 @@ impl StoreError {
 
     /// A conflict with a message for the caller.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict {
-            message: message.into(),
-        }
+        Self::Conflict { message: message.into() }
     }
 
     /// A reference to something that is not there (or not in the caller's scope).
@@ -73,12 +69,10 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::conflict("a resource with the same unique value already exists")
             }
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::conflict(
-                "the resource is referenced by, or refers to, something that does not allow it",
-            ),
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                Self::Unavailable(error)
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                Self::conflict("the resource is referenced by, or refers to, something that does not allow it")
             }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => Self::Unavailable(error),
             _ => Self::Database(error),
         }
     }

@@ -20,8 +20,8 @@ use hub_core::audit::AuditEntry;
 use hub_core::id::{ApiKeyId, FranchiseeId, LocationId, NetworkId, TerritoryId};
 use hub_core::page::{Page, PageRequest};
 use hub_core::tenancy::{
-    Currency, Franchisee, FranchiseeChanges, Location, LocationChanges, Name, Network,
-    NewFranchisee, NewLocation, NewTerritory, Territory, TerritoryChanges,
+    Currency, Franchisee, FranchiseeChanges, Location, LocationChanges, Name, Network, NewFranchisee, NewLocation,
+    NewTerritory, Territory, TerritoryChanges,
 };
 
 pub use error::StoreError;
@@ -58,10 +58,7 @@ pub struct ChangeContext {
 impl ChangeContext {
     /// A change made from the command line.
     pub fn cli() -> Self {
-        Self {
-            actor: Actor::Cli,
-            request_id: None,
-        }
+        Self { actor: Actor::Cli, request_id: None }
     }
 }
 
@@ -76,12 +73,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates a network (a new tenant) with an empty audit chain and records its creation.
-    async fn create_network(
-        &self,
-        ctx: &ChangeContext,
-        name: Name,
-        currency: Currency,
-    ) -> StoreResult<Network>;
+    async fn create_network(&self, ctx: &ChangeContext, name: Name, currency: Currency) -> StoreResult<Network>;
     /// One network by id.
     async fn get_network(&self, id: &NetworkId) -> StoreResult<Network>;
     /// Every network, oldest first (operator tooling: `hub audit verify`, first-run checks).
@@ -93,16 +85,8 @@ pub trait Store: Send + Sync + 'static {
         ctx: &ChangeContext,
         new: NewFranchisee,
     ) -> StoreResult<Franchisee>;
-    async fn get_franchisee(
-        &self,
-        scope: &TenantScope,
-        id: &FranchiseeId,
-    ) -> StoreResult<Franchisee>;
-    async fn list_franchisees(
-        &self,
-        scope: &TenantScope,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Franchisee>>;
+    async fn get_franchisee(&self, scope: &TenantScope, id: &FranchiseeId) -> StoreResult<Franchisee>;
+    async fn list_franchisees(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<Franchisee>>;
     async fn update_franchisee(
         &self,
         scope: &TenantScope,
@@ -111,12 +95,7 @@ pub trait Store: Send + Sync + 'static {
         changes: FranchiseeChanges,
     ) -> StoreResult<Franchisee>;
     /// Deletes a franchisee with no locations left, revoking its keys.
-    async fn delete_franchisee(
-        &self,
-        scope: &TenantScope,
-        ctx: &ChangeContext,
-        id: &FranchiseeId,
-    ) -> StoreResult<()>;
+    async fn delete_franchisee(&self, scope: &TenantScope, ctx: &ChangeContext, id: &FranchiseeId) -> StoreResult<()>;
 
     async fn create_territory(
         &self,
@@ -125,11 +104,7 @@ pub trait Store: Send + Sync + 'static {
         new: NewTerritory,
     ) -> StoreResult<Territory>;
     async fn get_territory(&self, scope: &TenantScope, id: &TerritoryId) -> StoreResult<Territory>;
-    async fn list_territories(
-        &self,
-        scope: &TenantScope,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Territory>>;
+    async fn list_territories(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<Territory>>;
     async fn update_territory(
         &self,
         scope: &TenantScope,
@@ -138,12 +113,7 @@ pub trait Store: Send + Sync + 'static {
         changes: TerritoryChanges,
     ) -> StoreResult<Territory>;
     /// Deletes a territory that holds no locations and no child territories.
-    async fn delete_territory(
-        &self,
-        scope: &TenantScope,
-        ctx: &ChangeContext,
-        id: &TerritoryId,
-    ) -> StoreResult<()>;
+    async fn delete_territory(&self, scope: &TenantScope, ctx: &ChangeContext, id: &TerritoryId) -> StoreResult<()>;
 
     async fn create_location(
         &self,
@@ -152,11 +122,7 @@ pub trait Store: Send + Sync + 'static {
         new: NewLocation,
     ) -> StoreResult<Location>;
     async fn get_location(&self, scope: &TenantScope, id: &LocationId) -> StoreResult<Location>;
-    async fn list_locations(
-        &self,
-        scope: &TenantScope,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Location>>;
+    async fn list_locations(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<Location>>;
     async fn update_location(
         &self,
         scope: &TenantScope,
@@ -165,48 +131,20 @@ pub trait Store: Send + Sync + 'static {
         changes: LocationChanges,
     ) -> StoreResult<Location>;
     /// Deletes a location, revoking the keys scoped to it.
-    async fn delete_location(
-        &self,
-        scope: &TenantScope,
-        ctx: &ChangeContext,
-        id: &LocationId,
-    ) -> StoreResult<()>;
+    async fn delete_location(&self, scope: &TenantScope, ctx: &ChangeContext, id: &LocationId) -> StoreResult<()>;
 
     /// Saves a key whose scope lies within `scope`.
-    async fn create_api_key(
-        &self,
-        scope: &TenantScope,
-        ctx: &ChangeContext,
-        new: NewApiKey,
-    ) -> StoreResult<ApiKey>;
+    async fn create_api_key(&self, scope: &TenantScope, ctx: &ChangeContext, new: NewApiKey) -> StoreResult<ApiKey>;
     /// Finds a key by the keyed hash of its secret, revoked or not: authentication, so unscoped.
     async fn find_api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>>;
-    async fn list_api_keys(
-        &self,
-        scope: &TenantScope,
-        page: &PageRequest,
-    ) -> StoreResult<Page<ApiKey>>;
+    async fn list_api_keys(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<ApiKey>>;
     /// Revokes a key at once; revoking twice is not an error.
-    async fn revoke_api_key(
-        &self,
-        scope: &TenantScope,
-        ctx: &ChangeContext,
-        id: &ApiKeyId,
-    ) -> StoreResult<ApiKey>;
+    async fn revoke_api_key(&self, scope: &TenantScope, ctx: &ChangeContext, id: &ApiKeyId) -> StoreResult<ApiKey>;
 
     /// Audit entries in scope, newest first.
-    async fn list_audit(
-        &self,
-        scope: &TenantScope,
-        page: &PageRequest,
-    ) -> StoreResult<Page<AuditEntry>>;
+    async fn list_audit(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<AuditEntry>>;
     /// Up to `limit` entries of a network's chain after `after_seq`, ascending (for verification).
-    async fn audit_chain(
-        &self,
-        network_id: &NetworkId,
-        after_seq: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<AuditEntry>>;
+    async fn audit_chain(&self, network_id: &NetworkId, after_seq: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
     /// The recorded last (seq, hash) of a network's chain.
     async fn audit_head(&self, network_id: &NetworkId) -> StoreResult<Option<(i64, String)>>;
 }
@@ -219,9 +157,9 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<Ar
             Ok(Arc::new(PostgresStore::connect(url).await?))
         }
         Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(SqliteStore::open_url(url).await?)),
-        Some(_) => Err(StoreError::Config(
-            "HUB_DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into(),
-        )),
+        Some(_) => {
+            Err(StoreError::Config("HUB_DATABASE_URL must start with postgres://, postgresql:// or sqlite:".into()))
+        }
         None => Ok(Arc::new(SqliteStore::open(&data_dir.join("hub.db")).await?)),
     }
 }

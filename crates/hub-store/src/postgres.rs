@@ -20,16 +20,11 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(StoreError::from)?;
-        Ok(Self {
-            reader: pool.clone(),
-            writer: pool,
-        })
+        Ok(Self { reader: pool.clone(), writer: pool })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.writer)
-            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&self.writer).await?;
         Ok(())
     }
 }

@@ -88,11 +88,7 @@ impl TryFrom<TerritoryRow> for Territory {
             id: parse("territories.id", &row.id, TerritoryId::parse)?,
             network_id: parse("territories.network_id", &row.network_id, NetworkId::parse)?,
             name: parse("territories.name", &row.name, Name::parse)?,
-            parent_id: parse_optional(
-                "territories.parent_id",
-                row.parent_id.as_deref(),
-                TerritoryId::parse,
-            )?,
+            parent_id: parse_optional("territories.parent_id", row.parent_id.as_deref(), TerritoryId::parse)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -117,16 +113,8 @@ impl TryFrom<LocationRow> for Location {
         Ok(Self {
             id: parse("locations.id", &row.id, LocationId::parse)?,
             network_id: parse("locations.network_id", &row.network_id, NetworkId::parse)?,
-            franchisee_id: parse(
-                "locations.franchisee_id",
-                &row.franchisee_id,
-                FranchiseeId::parse,
-            )?,
-            territory_id: parse_optional(
-                "locations.territory_id",
-                row.territory_id.as_deref(),
-                TerritoryId::parse,
-            )?,
+            franchisee_id: parse("locations.franchisee_id", &row.franchisee_id, FranchiseeId::parse)?,
+            territory_id: parse_optional("locations.territory_id", row.territory_id.as_deref(), TerritoryId::parse)?,
             name: parse("locations.name", &row.name, Name::parse)?,
             time_zone: parse("locations.time_zone", &row.time_zone, TimeZone::parse)?,
             created_at: row.created_at,
@@ -151,23 +139,14 @@ pub(crate) struct ApiKeyRow {
 impl TryFrom<ApiKeyRow> for ApiKey {
     type Error = StoreError;
     fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
-        let role = Role::parse(&row.role).ok_or_else(|| {
-            StoreError::Corrupt(format!("api_keys.role `{}` is not a role", row.role))
-        })?;
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| StoreError::Corrupt(format!("api_keys.role `{}` is not a role", row.role)))?;
         Ok(Self {
             id: parse("api_keys.id", &row.id, ApiKeyId::parse)?,
             network_id: parse("api_keys.network_id", &row.network_id, NetworkId::parse)?,
             role,
-            franchisee_id: parse_optional(
-                "api_keys.franchisee_id",
-                row.franchisee_id.as_deref(),
-                FranchiseeId::parse,
-            )?,
-            location_id: parse_optional(
-                "api_keys.location_id",
-                row.location_id.as_deref(),
-                LocationId::parse,
-            )?,
+            franchisee_id: parse_optional("api_keys.franchisee_id", row.franchisee_id.as_deref(), FranchiseeId::parse)?,
+            location_id: parse_optional("api_keys.location_id", row.location_id.as_deref(), LocationId::parse)?,
             name: row.name,
             display_prefix: row.display_prefix,
             created_at: row.created_at,
@@ -213,11 +192,7 @@ impl TryFrom<AuditRow> for AuditEntry {
                 row.franchisee_id.as_deref(),
                 FranchiseeId::parse,
             )?,
-            location_id: parse_optional(
-                "audit_log.location_id",
-                row.location_id.as_deref(),
-                LocationId::parse,
-            )?,
+            location_id: parse_optional("audit_log.location_id", row.location_id.as_deref(), LocationId::parse)?,
             request_id: row.request_id,
             details: row.details,
             prev_hash: row.prev_hash,
@@ -227,8 +202,6 @@ impl TryFrom<AuditRow> for AuditEntry {
 }
 
 /// Converts fetched rows into domain values, failing on the first corrupt one.
-pub(crate) fn convert_all<R, T: TryFrom<R, Error = StoreError>>(
-    rows: Vec<R>,
-) -> Result<Vec<T>, StoreError> {
+pub(crate) fn convert_all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()
 }

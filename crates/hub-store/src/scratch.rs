@@ -19,32 +19,23 @@ impl ScratchDatabase {
     pub async fn create(admin_url: &str) -> Result<Self, sqlx::Error> {
         let name = format!("hub_scratch_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(admin_url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
         admin.close().await?;
         let url = match admin_url.rsplit_once('/') {
             Some((server, _)) => format!("{server}/{name}"),
             None => format!("{admin_url}/{name}"),
         };
-        Ok(Self {
-            admin_url: admin_url.to_owned(),
-            name,
-            url,
-        })
+        Ok(Self { admin_url: admin_url.to_owned(), name, url })
     }
 
     /// Creates a scratch database for a test: `None` (with a note on stderr) when PostgreSQL is not
     /// reachable outside CI; a panic under `CI=true`, where skipping would hide a failure.
     pub async fn for_test() -> Option<Self> {
-        let admin_url =
-            std::env::var("HUB_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
+        let admin_url = std::env::var("HUB_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
         match Self::create(&admin_url).await {
             Ok(scratch) => Some(scratch),
             Err(error) if std::env::var("CI").is_ok_and(|value| value == "true") => {
-                panic!(
-                    "PostgreSQL tests must run under CI=true, but {admin_url} is unreachable: {error}"
-                )
+                panic!("PostgreSQL tests must run under CI=true, but {admin_url} is unreachable: {error}")
             }
             Err(error) => {
                 eprintln!("note: skipping a PostgreSQL test, {admin_url} is unreachable: {error}");
@@ -65,16 +56,10 @@ impl Drop for ScratchDatabase {
         let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         // Drop may run inside a runtime (or during a panic); a thread of its own can block safely.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(statement))
-                    .execute(&mut admin)
-                    .await
-                    .ok()
+                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut admin).await.ok()
             })
         })
         .join();

@@ -29,9 +29,7 @@ macro_rules! audit_columns {
          location_id, request_id, details, prev_hash, hash"
     };
 }
-pub(crate) use {
-    api_key_columns, audit_columns, franchisee_columns, location_columns, territory_columns,
-};
+pub(crate) use {api_key_columns, audit_columns, franchisee_columns, location_columns, territory_columns};
 
 /// Implements [`crate::Store`] for `$store`, which has `reader` and `writer` pools of `$db`.
 /// `$head_for_update` reads the audit head of network `$1` and locks it until commit where the

@@ -7,9 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -22,9 +20,8 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
     pub async fn open(path: &Path) -> StoreResult<Self> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                StoreError::Config(format!("cannot create {}: {error}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|error| StoreError::Config(format!("cannot create {}: {error}", parent.display())))?;
         }
         Self::with_options(SqliteConnectOptions::new().filename(path)).await
     }
@@ -60,9 +57,7 @@ impl SqliteStore {
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.writer)
-            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?;
         Ok(())
     }
 }

@@ -1,0 +1,75 @@
+//! `hub serve`: migrate, make sure there is a network, then serve the API until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use hub_api::AppState;
+use hub_core::tenancy::{Currency, Name};
+use hub_vault::ApiKeyHasher;
+use tokio_util::sync::CancellationToken;
+
+use crate::Common;
+use crate::config::Config;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(&args.common, args.listen)?;
+    crate::telemetry::init(&config);
+    let keyring = config.keyring(true)?;
+    let hasher = ApiKeyHasher::new(&keyring);
+    let store = config.open_store().await?;
+    store.migrate().await.context("migrating the database")?;
+
+    if store.list_networks().await?.is_empty() {
+        let name = Name::parse("My Franchise Network").context("default network name")?;
+        let currency = Currency::parse("USD").context("default currency")?;
+        let (network, key) = crate::init::create_network(&*store, &hasher, name, currency).await?;
+        crate::init::print_admin_key(&network, &key);
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, backend = store.backend().as_str(), "serving");
+    println!("Franchise Hub is listening on http://{address} (API under /v1, OpenAPI at /openapi.json)");
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let app = hub_api::app(AppState::new(store, hasher));
+    hub_api::serve(listener, app, shutdown).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C, so requests in flight finish before the process exits.
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => drop(ctrl_c.await),
+        }
+    }
+    #[cfg(not(unix))]
+    drop(ctrl_c.await);
+    tracing::info!("shutting down: finishing requests in flight");
+    token.cancel();
+}
