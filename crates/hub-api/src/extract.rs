@@ -61,7 +61,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // serde reports unknown and missing fields at the parent; name the field itself.
         let field = backticked(&message)
             .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
-            .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") })
+            .map(|name| match path.as_str() {
+                "." => name.to_owned(),
+                _ if path.rsplit('.').next() == Some(name) => path.clone(),
+                _ => format!("{path}.{name}"),
+            })
             .unwrap_or(path);
         if field == "." { ApiError::new(ErrorCode::InvalidRequest, message) } else { ApiError::field(field, message) }
     })?;

@@ -1,0 +1,164 @@
+//! `spawn_app`: the real API on a loopback port over a fresh database (SQLite file or scratch
+//! PostgreSQL), with a network and its admin key, for tests that speak HTTP to it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use hub_core::access::{NewApiKey, Role, TenantScope};
+use hub_core::id::NetworkId;
+use hub_core::tenancy::{Currency, Name};
+use hub_store::scratch::ScratchDatabase;
+use hub_store::{ChangeContext, Store};
+use hub_vault::{ApiKeyHasher, Keyring};
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running app and handles to look behind it.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    pub hasher: ApiKeyHasher,
+    pub network_id: NetworkId,
+    pub admin_key: String,
+    pub sqlite_path: Option<std::path::PathBuf>,
+    shutdown: CancellationToken,
+    _dir: Option<tempfile::TempDir>,
+    _database: Option<ScratchDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts the app, or returns `None` when PostgreSQL is unavailable outside CI.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (store, dir, database, sqlite_path): (Arc<dyn Store>, _, _, _) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("hub.db");
+            let store = hub_store::SqliteStore::open(&path).await.expect("sqlite");
+            (Arc::new(store), Some(dir), None, Some(path))
+        }
+        Backend::Postgres => {
+            let database = ScratchDatabase::for_test().await?;
+            let store = hub_store::PostgresStore::connect(database.url()).await.expect("postgres");
+            (Arc::new(store), None, Some(database), None)
+        }
+    };
+    store.migrate().await.expect("migrate");
+    let hasher = ApiKeyHasher::new(&Keyring::generate());
+    let ctx = ChangeContext::cli();
+    let network = store
+        .create_network(&ctx, Name::parse("Fade Factory").expect("name"), Currency::parse("USD").expect("USD"))
+        .await
+        .expect("network");
+    let mut app = TestApp {
+        base_url: String::new(),
+        client: reqwest::Client::new(),
+        store: Arc::clone(&store),
+        hasher: hasher.clone(),
+        network_id: network.id.clone(),
+        admin_key: String::new(),
+        sqlite_path,
+        shutdown: CancellationToken::new(),
+        _dir: dir,
+        _database: database,
+    };
+    let admin_key = app.mint_key(Role::NetworkAdmin, TenantScope::network(network.id.clone())).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = hub_api::app(hub_api::AppState::new(store, hasher));
+    tokio::spawn(hub_api::serve(listener, router, app.shutdown.clone()));
+    app.base_url = base_url;
+    app.admin_key = admin_key;
+    Some(app)
+}
+
+impl TestApp {
+    /// Creates a key straight in the store (as `hub init` does) and returns its secret.
+    pub async fn mint_key(&self, role: Role, scope: TenantScope) -> String {
+        let generated = self.hasher.generate();
+        let new = NewApiKey {
+            role,
+            scope,
+            name: None,
+            display_prefix: generated.display_prefix,
+            secret_hash: generated.secret_hash,
+            hash_key_id: generated.hash_key_id,
+        };
+        self.store.create_api_key(&self.network_scope(), &ChangeContext::cli(), new).await.expect("mint key");
+        generated.secret.expose_secret().to_owned()
+    }
+
+    pub fn network_scope(&self) -> TenantScope {
+        TenantScope::network(self.network_id.clone())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Sends a request with `key` (none when empty) and an optional JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if !key.is_empty() {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("body");
+        let value = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
+        };
+        (status, value)
+    }
+
+    /// How many entries the network's audit chain has: every successful change adds one.
+    pub async fn audit_length(&self) -> i64 {
+        self.store.audit_head(&self.network_id).await.expect("head").map_or(0, |(seq, _)| seq)
+    }
+}
+
+/// Expands each test function once per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let app = $crate::common::spawn_app($crate::common::Backend::Sqlite).await.expect("sqlite app");
+                    super::$test(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(app) = $crate::common::spawn_app($crate::common::Backend::Postgres).await else { return };
+                    super::$test(app).await;
+                }
+            )*
+        }
+    };
+}

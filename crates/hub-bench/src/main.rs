@@ -1,0 +1,30 @@
+//! `hub-bench`: benchmarks that start the real hub in-process on loopback and print each figure
+//! beside a baseline measured against the same server in the same run.
+#![forbid(unsafe_code)]
+
+mod api;
+mod load;
+mod server;
+mod setup;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "hub-bench", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Throughput and latency of authenticated `GET /v1/locations`, beside bare `GET /healthz`.
+    Api(api::ApiArgs),
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Api(args) => api::run(args).await,
+    }
+}
