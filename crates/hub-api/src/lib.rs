@@ -7,19 +7,24 @@
 mod extract;
 mod middleware;
 mod problem;
+pub mod providers;
+pub mod refresher;
 mod routes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use hub_oauth::{ConnectionService, CredentialVault};
 use hub_store::Store;
-use hub_vault::ApiKeyHasher;
+use hub_vault::{ApiKeyHasher, Keyring};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use hub_connectors::catalog::Environment;
 pub use problem::ApiError;
+pub use providers::{ProviderDirectory, ProviderOverride};
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -30,12 +35,56 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hasher: Arc<ApiKeyHasher>,
     pub metrics: PrometheusHandle,
+    pub connections: Arc<ConnectionService>,
+    pub providers: Arc<ProviderDirectory>,
+    /// The hub's own origin as the outside world reaches it (OAuth redirects, connect links).
+    pub public_url: String,
+}
+
+/// How the API is set up beyond its store and keys.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub public_url: String,
+    pub providers: ProviderDirectory,
+    /// Refresh access tokens this long before they expire.
+    pub refresh_margin: std::time::Duration,
+    /// The keyring file, re-read when a data key names a master key this process has not seen.
+    pub keyring_path: Option<std::path::PathBuf>,
+    /// Let outbound calls reach loopback addresses (emulators, local setups, tests); otherwise
+    /// private, loopback and link-local destinations are refused (SSRF).
+    pub allow_private_targets: bool,
+}
+
+impl ApiSettings {
+    /// Settings for a hub reachable at `public_url`, with no emulators and no overrides.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            providers: ProviderDirectory::default(),
+            refresh_margin: std::time::Duration::from_secs(300),
+            keyring_path: None,
+            allow_private_targets: false,
+        }
+    }
 }
 
 impl AppState {
-    /// State over a store and the API-key hasher; metrics go to the process-wide recorder.
-    pub fn new(store: Arc<dyn Store>, hasher: ApiKeyHasher) -> Self {
-        Self { store, hasher: Arc::new(hasher), metrics: middleware::prometheus_handle() }
+    /// State over a store and the master keyring; metrics go to the process-wide recorder.
+    pub fn new(store: Arc<dyn Store>, keyring: &Keyring, settings: ApiSettings) -> Self {
+        let vault = Arc::new(CredentialVault::new(Arc::clone(&store), keyring.clone(), settings.keyring_path.clone()));
+        let mut resilience = hub_resilience::ResilienceConfig::default();
+        if settings.allow_private_targets {
+            resilience.allow_list = hub_resilience::AllowList::loopback();
+        }
+        let http = hub_resilience::ResilientClient::new(resilience).expect("the outbound client's settings are valid");
+        Self {
+            connections: Arc::new(ConnectionService::new(Arc::clone(&store), vault, http, settings.refresh_margin)),
+            store,
+            hasher: Arc::new(ApiKeyHasher::new(keyring)),
+            metrics: middleware::prometheus_handle(),
+            providers: Arc::new(settings.providers),
+            public_url: settings.public_url,
+        }
     }
 }
 

@@ -79,7 +79,7 @@ async fn render_problems(request: Request, next: Next) -> Response {
     let error = match parts.extensions.remove::<PendingProblem>() {
         Some(PendingProblem(error)) => error,
         // Errors produced outside our handlers (axum's own 405, a panic) get a problem body too.
-        None if parts.headers.get(header::CONTENT_TYPE).is_none_or(|t| t != "application/problem+json") => {
+        None if parts.headers.get(header::CONTENT_TYPE).is_none() => {
             std::sync::Arc::new(ApiError::new(code_for_status(status), status.canonical_reason().unwrap_or("error")))
         }
         None => return Response::from_parts(parts, body),

@@ -20,6 +20,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::UpstreamFailed => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -35,6 +36,7 @@ fn title_for(code: ErrorCode) -> &'static str {
         ErrorCode::PayloadTooLarge => "Request body too large",
         ErrorCode::UnsupportedMediaType => "Unsupported media type",
         ErrorCode::Unavailable => "Temporarily unavailable",
+        ErrorCode::UpstreamFailed => "The provider failed",
         ErrorCode::Internal => "Internal error",
     }
 }
@@ -146,6 +148,26 @@ impl From<StoreError> for ApiError {
                 };
                 Self { code, detail: detail.into(), errors: Vec::new(), internal: Some(other.to_string()) }
             }
+        }
+    }
+}
+
+impl From<hub_oauth::OAuthError> for ApiError {
+    fn from(error: hub_oauth::OAuthError) -> Self {
+        use hub_oauth::OAuthError;
+        match error {
+            OAuthError::NeedsReauthorization(_) | OAuthError::NotConnected(_) => {
+                Self::new(ErrorCode::Conflict, error.to_string())
+            }
+            OAuthError::Token(token) => Self::new(ErrorCode::UpstreamFailed, token.to_string()),
+            OAuthError::RefreshTimedOut => Self::new(ErrorCode::Unavailable, error.to_string()),
+            OAuthError::Store(store) => store.into(),
+            OAuthError::Vault(vault) => Self {
+                code: ErrorCode::Internal,
+                detail: "an internal error occurred; it has been logged".into(),
+                errors: Vec::new(),
+                internal: Some(vault.to_string()),
+            },
         }
     }
 }

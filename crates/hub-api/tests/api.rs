@@ -234,6 +234,21 @@ async fn operations_endpoints_answer(app: TestApp) {
         ("post", "/v1/api-keys"),
         ("delete", "/v1/api-keys/{id}"),
         ("get", "/v1/audit"),
+        ("get", "/v1/connections"),
+        ("post", "/v1/connections"),
+        ("get", "/v1/connections/{id}"),
+        ("delete", "/v1/connections/{id}"),
+        ("post", "/v1/connections/{id}/refresh"),
+        ("post", "/v1/connections/{id}/check"),
+        ("get", "/v1/connections/{id}/health"),
+        ("post", "/v1/connections/{id}/authorize"),
+        ("post", "/v1/connections/{id}/link"),
+        ("get", "/v1/connections/{id}/events"),
+        ("get", "/v1/providers"),
+        ("patch", "/v1/providers/{id}/settings"),
+        ("get", "/oauth/callback"),
+        ("get", "/connect/{token}"),
+        ("get", "/connect/{token}/start"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let documented: usize = paths.values().map(|item| item.as_object().expect("item").len()).sum();

@@ -73,7 +73,7 @@ struct ApiFigures {
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     let bench = BenchStore::open(args.backend, &args.database).await?;
     let tenant = seed_tenant(bench.store.as_ref(), LOCATIONS).await?;
-    let server = RunningServer::start(Arc::clone(&bench.store), tenant.hasher).await?;
+    let server = RunningServer::start(Arc::clone(&bench.store), &tenant.keyring).await?;
     let plan = LoadPlan {
         concurrency: usize::from(args.concurrency),
         warmup: Duration::from_secs(args.warmup_seconds),

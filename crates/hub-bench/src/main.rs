@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod jobs;
 mod load;
 mod server;
 mod setup;
@@ -20,11 +21,14 @@ struct Cli {
 enum Command {
     /// Throughput and latency of authenticated `GET /v1/locations`, beside bare `GET /healthz`.
     Api(api::ApiArgs),
+    /// Jobs per second through the durable job queue, beside a raw SQL claim loop on the same database.
+    Jobs(jobs::JobsArgs),
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Api(args) => api::run(args).await,
+        Command::Jobs(args) => jobs::run(args).await,
     }
 }

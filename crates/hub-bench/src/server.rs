@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hub_store::Store;
-use hub_vault::ApiKeyHasher;
+use hub_vault::Keyring;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -24,10 +24,11 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Builds `hub_api::app` over `store` and serves it on `127.0.0.1` at a free port.
-    pub async fn start(store: Arc<dyn Store>, hasher: ApiKeyHasher) -> anyhow::Result<Self> {
+    pub async fn start(store: Arc<dyn Store>, keyring: &Keyring) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot bind a loopback port")?;
         let addr = listener.local_addr()?;
-        let app = hub_api::app(hub_api::AppState::new(store, hasher));
+        let settings = hub_api::ApiSettings::new(format!("http://{addr}"));
+        let app = hub_api::app(hub_api::AppState::new(store, keyring, settings));
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(hub_api::serve(listener, app, shutdown.clone()));
         Ok(Self { addr, shutdown, task })

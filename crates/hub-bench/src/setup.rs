@@ -71,12 +71,21 @@ impl BenchStore {
         store.migrate().await.context("cannot migrate the store")?;
         Ok(Self { store, _place: place })
     }
+
+    /// The URL of the database beneath the store (`sqlite://…` or `postgres://…`), for benchmarks
+    /// that measure raw SQL on the same database as a baseline.
+    pub fn database_url(&self) -> String {
+        match &self._place {
+            Place::Sqlite(dir) => format!("sqlite://{}", dir.path().join("hub.db").display()),
+            Place::Postgres(scratch) => scratch.url().to_owned(),
+        }
+    }
 }
 
-/// What the seeded tenant gives a benchmark: the hasher the server must use and a key it accepts.
+/// What the seeded tenant gives a benchmark: the keyring the server must use and a key it accepts.
 pub struct SeededTenant {
     /// Hashes keys with the keyring the seeded key was made with.
-    pub hasher: ApiKeyHasher,
+    pub keyring: Keyring,
     /// A live `network_admin` key for the whole network.
     pub bearer: SecretString,
 }
@@ -100,7 +109,8 @@ pub async fn seed_tenant(store: &dyn Store, locations: usize) -> anyhow::Result<
         };
         store.create_location(&scope, &ctx, new).await.with_context(|| format!("cannot create location {number}"))?;
     }
-    let hasher = ApiKeyHasher::new(&Keyring::generate());
+    let keyring = Keyring::generate();
+    let hasher = ApiKeyHasher::new(&keyring);
     let generated = hasher.generate();
     let new_key = NewApiKey {
         role: Role::NetworkAdmin,
@@ -111,5 +121,5 @@ pub async fn seed_tenant(store: &dyn Store, locations: usize) -> anyhow::Result<
         hash_key_id: generated.hash_key_id.clone(),
     };
     store.create_api_key(&scope, &ctx, new_key).await.context("cannot create the API key")?;
-    Ok(SeededTenant { hasher, bearer: generated.secret })
+    Ok(SeededTenant { keyring, bearer: generated.secret })
 }

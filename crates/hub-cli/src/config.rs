@@ -34,6 +34,16 @@ pub struct Config {
     /// Several nodes sharing one PostgreSQL must share this too.
     #[serde(default, skip_serializing)]
     pub master_key: Option<SecretString>,
+    /// The hub's origin as browsers and providers reach it (OAuth redirects, connect links);
+    /// default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Refresh access tokens this many seconds before they expire.
+    #[serde(default = "default_refresh_margin")]
+    pub refresh_margin_seconds: u64,
+    /// Per-provider app credentials and URL overrides: `[providers.<id>]` with `client_id`,
+    /// `client_secret`, `authorize_url`, `token_url`, `revoke_url`, `api_base`.
+    #[serde(default)]
+    pub providers: std::collections::HashMap<String, hub_api::ProviderOverride>,
 }
 
 /// How log lines are written.
@@ -49,12 +59,17 @@ fn default_data_dir() -> PathBuf {
     PathBuf::from("hub-data")
 }
 
+fn default_refresh_margin() -> u64 {
+    300
+}
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
 
 /// Keys read from the environment (`HUB_<KEY>`); other `HUB_` variables belong to other tools.
-const ENV_KEYS: &[&str] = &["data_dir", "database_url", "listen", "log_format", "master_key"];
+const ENV_KEYS: &[&str] =
+    &["data_dir", "database_url", "listen", "log_format", "master_key", "public_url", "refresh_margin_seconds"];
 /// Keys that may instead be read from the file named by `HUB_<KEY>_FILE`.
 const SECRET_FILE_KEYS: &[&str] = &["database_url", "master_key"];
 
@@ -94,11 +109,29 @@ impl Config {
             }
         }
         figment = figment.merge(Serialized::defaults(Overrides { data_dir, listen }));
-        figment.extract::<Config>().map_err(|error| {
+        let config = figment.extract::<Config>().map_err(|error| {
             let key = error.path.join(".");
             let key = if key.is_empty() { String::from("(top level)") } else { key };
             anyhow::anyhow!("invalid configuration at key `{key}`: {}", error.kind)
-        })
+        })?;
+        for provider in config.providers.keys() {
+            anyhow::ensure!(
+                hub_connectors::catalog::provider(provider).is_some(),
+                "invalid configuration at key `providers.{provider}`: not a provider the hub knows"
+            );
+        }
+        if let Some(url) = &config.public_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "invalid configuration at key `public_url`: must start with http:// or https://"
+            );
+        }
+        Ok(config)
+    }
+
+    /// The public origin: configured, or derived from the address actually listened on.
+    pub fn public_url_for(&self, listening: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{listening}"))
     }
 
     /// Where the master keyring is kept when it is not given in the environment.

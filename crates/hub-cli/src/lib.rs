@@ -4,7 +4,9 @@
 
 mod audit;
 mod config;
+mod emulators;
 mod init;
+mod keys;
 mod serve;
 mod telemetry;
 
@@ -29,12 +31,19 @@ enum Command {
     Init(init::InitArgs),
     /// Serves the API (migrating first; on a fresh data directory, creating a network).
     Serve(serve::ServeArgs),
+    /// Runs every provider emulator on one port, path-prefixed by provider, to try flows by hand.
+    Emulators(emulators::EmulatorArgs),
     /// Applies pending database migrations.
     Migrate(Common),
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Master key tools.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
     },
 }
 
@@ -71,6 +80,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init(args) => init::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Emulators(args) => emulators::run(args).await,
         Command::Migrate(common) => {
             let config = Config::load(&common, None)?;
             telemetry::init(&config);
@@ -80,5 +90,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command } => audit::run(command).await,
+        Command::Keys { command } => keys::run(command).await,
     }
 }

@@ -20,6 +20,14 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Also run every provider emulator on a loopback port and make it the default environment
+    /// for new connections (local setups, demos and tests).
+    #[arg(long)]
+    emulators: bool,
+    /// Let provider calls reach private and loopback addresses (local OAuth servers, tests).
+    /// Without it such destinations are refused (SSRF protection).
+    #[arg(long)]
+    allow_private_targets: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -27,6 +35,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::telemetry::init(&config);
     let keyring = config.keyring(true)?;
     let hasher = ApiKeyHasher::new(&keyring);
+    let keyring_path = config.master_key.is_none().then(|| config.master_key_path());
     let store = config.open_store().await?;
     store.migrate().await.context("migrating the database")?;
 
@@ -46,14 +55,43 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    let app = hub_api::app(AppState::new(store, hasher));
+    let mut settings = hub_api::ApiSettings::new(config.public_url_for(address));
+    settings.refresh_margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
+    settings.keyring_path = keyring_path;
+    settings.providers.overrides = config.providers.clone();
+    settings.allow_private_targets = args.allow_private_targets || args.emulators;
+    let emulators = if args.emulators {
+        let running = hub_emulators::start(SocketAddr::from(([127, 0, 0, 1], 0)), hub_emulators::EmulatorState::new())
+            .await
+            .context("cannot start the emulators")?;
+        println!(
+            "Provider emulators are listening on {} (the default environment for new connections)",
+            running.base_url()
+        );
+        settings.providers.emulator_base = Some(running.base_url());
+        settings.providers.default_environment = hub_api::Environment::Emulator;
+        Some(running)
+    } else {
+        None
+    };
+    let state = AppState::new(store, &keyring, settings);
+    let refresher = tokio::spawn(hub_api::refresher::run(
+        state.clone(),
+        std::time::Duration::from_secs(config.refresh_margin_seconds),
+        shutdown.clone(),
+    ));
+    let app = hub_api::app(state);
     hub_api::serve(listener, app, shutdown).await?;
+    refresher.abort();
+    if let Some(running) = emulators {
+        running.stop().await.context("stopping the emulators")?;
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Cancels `token` on SIGTERM or Ctrl-C, so requests in flight finish before the process exits.
-async fn cancel_on_signal(token: CancellationToken) {
+pub(crate) async fn cancel_on_signal(token: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -220,3 +220,48 @@ fn serve_initialises_a_fresh_directory_and_stops_cleanly_on_sigterm() {
         .expect("second serve");
     assert!(!String::from_utf8_lossy(&output.stdout).contains("hub_"), "no second admin key");
 }
+
+#[test]
+fn keys_rotate_adds_a_master_key_and_old_api_keys_keep_working() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data_dir = dir.path().display().to_string();
+    let created = init(dir.path(), &[]);
+    let key = created["api_key"].as_str().expect("key").to_owned();
+    let before = std::fs::read_to_string(dir.path().join("master.key")).expect("keyring");
+
+    let output = hub(&["keys", "rotate", "--data-dir", &data_dir, "--reencrypt"], &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("is now active") && stdout.contains("re-encrypted"), "{stdout}");
+    let after = std::fs::read_to_string(dir.path().join("master.key")).expect("keyring");
+    let lines = |text: &str| text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).count();
+    assert_eq!((lines(&before), lines(&after)), (1, 2), "the old key stays, a new one is added");
+    assert!(verify(dir.path(), &[]).0, "rotation keeps the audit chain intact");
+
+    // The API key issued before the rotation still authenticates.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hub"))
+        .args(["serve", "--data-dir", &data_dir, "--listen", &listen])
+        .env_remove("HUB_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while stdout.read_line(&mut line).expect("read") > 0 && !line.contains("listening") {}
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://{listen}/v1/locations"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("get")
+            .status()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200);
+}

@@ -54,6 +54,8 @@ impl Role {
             }
             UpdateLocation => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
             ReadCustomerPii => !matches!(self, NetworkAnalyst),
+            ManageConnections => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
+            ManageProviderSettings => self == NetworkAdmin,
         }
     }
 
@@ -96,6 +98,10 @@ pub enum Permission {
     ReadAudit,
     /// See customers' names, emails and phone numbers.
     ReadCustomerPii,
+    /// Create, authorize, refresh and revoke connections in scope.
+    ManageConnections,
+    /// Set the network's own OAuth apps and provider URLs.
+    ManageProviderSettings,
 }
 
 /// Which level of the hierarchy a scope is.

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// A dependency (the database) is unavailable; the caller may retry.
     Unavailable,
+    /// A provider failed or refused what the hub asked on the caller's behalf.
+    UpstreamFailed,
     /// A fault of ours; details are logged, never returned.
     Internal,
 }
@@ -40,6 +42,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unavailable => "unavailable",
+            Self::UpstreamFailed => "upstream_failed",
             Self::Internal => "internal",
         }
     }

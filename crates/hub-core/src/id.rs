@@ -157,9 +157,29 @@ prefixed_id!(
     "key"
 );
 prefixed_id!(
+    /// A connection between a tenant and one provider account.
+    ConnectionId,
+    "conn"
+);
+prefixed_id!(
+    /// A connect link a shop owner opens to authorize a connection without an API key.
+    ConnectLinkId,
+    "link"
+);
+prefixed_id!(
     /// One entry of the audit log.
     AuditEntryId,
     "aud"
+);
+prefixed_id!(
+    /// A job in the durable job queue.
+    JobId,
+    "job"
+);
+prefixed_id!(
+    /// A job-queue worker (one per `Worker` instance): the holder named on a job's lease.
+    WorkerId,
+    "wkr"
 );
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod connection;
 pub mod error;
 pub mod id;
 pub mod page;

@@ -17,6 +17,10 @@ pub enum StoreError {
     /// A referenced id does not exist in scope, or the change would break the hierarchy.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// A worker tried to complete, fail or renew a job whose lease it no longer holds (the lease
+    /// expired and the job was reclaimed, or the job was cancelled).
+    #[error("the lease on job {job_id} is no longer held by this worker")]
+    LeaseLost { job_id: hub_core::id::JobId },
     /// The database URL or file cannot be used.
     #[error("store configuration: {0}")]
     Config(String),
@@ -39,7 +43,7 @@ impl StoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::Conflict { .. } | Self::LeaseLost { .. } => ErrorCode::Conflict,
             Self::OutOfScope { .. } => ErrorCode::Forbidden,
             Self::Invalid(_) => ErrorCode::InvalidRequest,
             Self::Unavailable(_) => ErrorCode::Unavailable,

@@ -4,7 +4,13 @@
 //! handler can forget to. Every change is written together with its audit entry, in one transaction.
 #![forbid(unsafe_code)]
 
+mod connections;
+mod connections_sql;
 mod error;
+mod jobs;
+mod jobs_admin_sql;
+mod jobs_rows;
+mod jobs_sql;
 mod postgres;
 mod rows;
 pub mod scratch;
@@ -24,7 +30,15 @@ use hub_core::tenancy::{
     NewTerritory, Territory, TerritoryChanges,
 };
 
+pub use connections::{
+    ConnectLink, ConnectionEvent, ConnectionStore, CredentialUpdate, NewConnection, OAuthState, ProviderSettingsRecord,
+    StateRejection, StatusChange, StoredCredentials, StoredDataKey,
+};
 pub use error::StoreError;
+pub use jobs::{
+    DEFAULT_MAX_ATTEMPTS, Enqueued, Job, JobFilter, JobKind, JobStatus, JobStore, JobVisibility, MAX_UNIQUE_KEY_LEN,
+    NewJob, NewSchedule, Schedule,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -64,7 +78,7 @@ impl ChangeContext {
 
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ConnectionStore + JobStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Applies this backend's pending migrations.
@@ -137,6 +151,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_api_key(&self, scope: &TenantScope, ctx: &ChangeContext, new: NewApiKey) -> StoreResult<ApiKey>;
     /// Finds a key by the keyed hash of its secret, revoked or not: authentication, so unscoped.
     async fn find_api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiKey>>;
+    /// One key in scope, revoked or not.
+    async fn get_api_key(&self, scope: &TenantScope, id: &ApiKeyId) -> StoreResult<ApiKey>;
     async fn list_api_keys(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<ApiKey>>;
     /// Revokes a key at once; revoking twice is not an error.
     async fn revoke_api_key(&self, scope: &TenantScope, ctx: &ChangeContext, id: &ApiKeyId) -> StoreResult<ApiKey>;

@@ -36,3 +36,8 @@ crate::sql::impl_sql_store!(
     // Concurrent changes to one network queue on its head row, so the chain never forks.
     head_for_update: "SELECT seq, hash FROM audit_heads WHERE network_id = $1 FOR UPDATE"
 );
+
+crate::connections_sql::impl_connection_store!(store: PostgresStore);
+
+// Concurrent claimers skip each other's rows instead of queueing on them.
+crate::jobs_sql::impl_job_store!(store: PostgresStore, db: sqlx::Postgres, claim_lock: " FOR UPDATE SKIP LOCKED", in_rows: (" = ANY(ARRAY(", "))"), in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"));

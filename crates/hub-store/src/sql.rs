@@ -738,6 +738,22 @@ macro_rules! impl_sql_store {
                 row.map(ApiKey::try_from).transpose()
             }
 
+            async fn get_api_key(&self, scope: &TenantScope, id: &ApiKeyId) -> StoreResult<ApiKey> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    api_key_columns!(),
+                    " FROM api_keys WHERE network_id = $1 AND id = $2 AND ($3 IS NULL OR franchisee_id = $3) \
+                     AND ($4 IS NULL OR location_id = $4)"
+                ))
+                .bind(scope.network_id.as_str())
+                .bind(id.as_str())
+                .bind(opt(scope.franchisee_id.as_ref()))
+                .bind(opt(scope.location_id.as_ref()))
+                .fetch_optional(&self.reader)
+                .await?;
+                row.ok_or(StoreError::NotFound { resource: "api key" })?.try_into()
+            }
+
             async fn list_api_keys(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
                 let rows: Vec<ApiKeyRow> = sqlx::query_as(concat!(
                     "SELECT ",

@@ -68,3 +68,8 @@ crate::sql::impl_sql_store!(
     backend: Backend::Sqlite,
     head_for_update: "SELECT seq, hash FROM audit_heads WHERE network_id = $1"
 );
+
+crate::connections_sql::impl_connection_store!(store: SqliteStore);
+
+// One writer connection: the claim needs no row locks to be a single atomic `UPDATE … RETURNING`.
+crate::jobs_sql::impl_job_store!(store: SqliteStore, db: sqlx::Sqlite, claim_lock: "", in_rows: (" IN (", ")"), in_json: (" IN (SELECT value FROM json_each(", "))"));

@@ -132,6 +132,11 @@ impl Keyring {
         std::fs::rename(&temporary, path).map_err(io)
     }
 
+    /// Adds a key, which becomes the active one (rotation). Older keys stay for reading.
+    pub fn add(&mut self, key: MasterKey) {
+        self.keys.push(key);
+    }
+
     /// The key new secrets are protected with.
     pub fn active(&self) -> &MasterKey {
         self.keys.last().expect("a keyring is never empty")

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_core::access::{ApiKey, NewApiKey, Permission, Role, TenantScope};
 use hub_core::id::{ApiKeyId, FranchiseeId, LocationId};
-use hub_store::{ChangeContext, StoreError};
+use hub_store::ChangeContext;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -51,22 +51,8 @@ async fn create_api_key(
     Json(body): Json<CreateApiKey>,
 ) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
     let principal = auth.require(Permission::ManageApiKeys)?;
-    let network_id = principal.scope.network_id.clone();
-    let scope = match (body.franchisee_id, body.location_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::field("location_id", "give franchisee_id or location_id, not both"));
-        }
-        (Some(franchisee_id), None) => TenantScope::franchisee(network_id, franchisee_id),
-        (None, Some(location_id)) => {
-            let location =
-                state.store.get_location(&principal.scope, &location_id).await.map_err(|error| match error {
-                    StoreError::NotFound { .. } => StoreError::unknown_reference("location_id", "location"),
-                    other => other,
-                })?;
-            TenantScope::location(network_id, location.franchisee_id, location.id)
-        }
-        (None, None) => TenantScope::network(network_id),
-    };
+    let network = TenantScope::network(principal.scope.network_id.clone());
+    let scope = super::scope_from_body(&state, principal, body.franchisee_id, body.location_id, network).await?;
     if !body.role.fits_scope(scope.kind()) {
         let needs = match body.role {
             Role::NetworkAdmin | Role::NetworkAnalyst => "a network-wide scope (no franchisee_id or location_id)",

@@ -2,12 +2,19 @@
 
 mod api_keys;
 mod audit;
+mod connections;
 mod franchisees;
 mod locations;
+mod oauth;
 mod ops;
+mod providers;
 mod territories;
 
+pub(crate) use connections::app_for;
+use hub_core::access::{Principal, TenantScope};
+use hub_core::id::{FranchiseeId, LocationId};
 use hub_core::page::{Page, PageRequest};
+use hub_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -50,6 +57,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(locations::router())
         .merge(api_keys::router())
         .merge(audit::router())
+        .merge(connections::router())
+        .merge(providers::router())
+        .merge(oauth::router())
 }
 
 /// `limit` and `cursor` for every list.
@@ -80,6 +90,45 @@ pub struct ListResponse<T> {
 impl<T> From<Page<T>> for ListResponse<T> {
     fn from(page: Page<T>) -> Self {
         Self { data: page.items, next_cursor: page.next_cursor }
+    }
+}
+
+/// The scope a request body names with `franchisee_id` or `location_id` (at most one), checked
+/// to exist within the caller's scope (else a 400 on that field, revealing nothing);
+/// `otherwise` when the body names neither.
+pub(crate) async fn scope_from_body(
+    state: &AppState,
+    principal: &Principal,
+    franchisee_id: Option<FranchiseeId>,
+    location_id: Option<LocationId>,
+    otherwise: TenantScope,
+) -> Result<TenantScope, ApiError> {
+    let network_id = principal.scope.network_id.clone();
+    let unknown = |field: &'static str, what: &'static str| {
+        move |error: StoreError| match error {
+            StoreError::NotFound { .. } => StoreError::unknown_reference(field, what),
+            other => other,
+        }
+    };
+    match (franchisee_id, location_id) {
+        (Some(_), Some(_)) => Err(ApiError::field("location_id", "give franchisee_id or location_id, not both")),
+        (Some(franchisee_id), None) => {
+            state
+                .store
+                .get_franchisee(&principal.scope, &franchisee_id)
+                .await
+                .map_err(unknown("franchisee_id", "franchisee"))?;
+            Ok(TenantScope::franchisee(network_id, franchisee_id))
+        }
+        (None, Some(location_id)) => {
+            let location = state
+                .store
+                .get_location(&principal.scope, &location_id)
+                .await
+                .map_err(unknown("location_id", "location"))?;
+            Ok(TenantScope::location(network_id, location.franchisee_id, location.id))
+        }
+        (None, None) => Ok(otherwise),
     }
 }
 

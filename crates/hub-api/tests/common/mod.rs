@@ -27,8 +27,12 @@ pub struct TestApp {
     pub network_id: NetworkId,
     pub admin_key: String,
     pub sqlite_path: Option<std::path::PathBuf>,
+    pub keyring_path: std::path::PathBuf,
+    pub emulator: Option<hub_emulators::RunningEmulator>,
+    pub database_url: Option<String>,
     shutdown: CancellationToken,
     _dir: Option<tempfile::TempDir>,
+    _keys_dir: tempfile::TempDir,
     _database: Option<ScratchDatabase>,
 }
 
@@ -40,6 +44,15 @@ impl Drop for TestApp {
 
 /// Starts the app, or returns `None` when PostgreSQL is unavailable outside CI.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, false).await
+}
+
+/// Starts the emulators, then the app with them as its default environment.
+pub async fn spawn_app_with_emulators(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, true).await
+}
+
+async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
     let (store, dir, database, sqlite_path): (Arc<dyn Store>, _, _, _) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -54,7 +67,20 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         }
     };
     store.migrate().await.expect("migrate");
-    let hasher = ApiKeyHasher::new(&Keyring::generate());
+    let keyring = Keyring::generate();
+    let hasher = ApiKeyHasher::new(&keyring);
+    let keys_dir = tempfile::tempdir().expect("keys dir");
+    let keyring_path = keys_dir.path().join("master.key");
+    keyring.save(&keyring_path).expect("save keyring");
+    let emulator = if emulators {
+        let running = hub_emulators::start("127.0.0.1:0".parse().expect("addr"), hub_emulators::EmulatorState::new())
+            .await
+            .expect("emulators");
+        Some(running)
+    } else {
+        None
+    };
+    let database_url = database.as_ref().map(|db: &ScratchDatabase| db.url().to_owned());
     let ctx = ChangeContext::cli();
     let network = store
         .create_network(&ctx, Name::parse("Fade Factory").expect("name"), Currency::parse("USD").expect("USD"))
@@ -68,14 +94,25 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         network_id: network.id.clone(),
         admin_key: String::new(),
         sqlite_path,
+        keyring_path: keyring_path.clone(),
+        emulator,
+        database_url,
         shutdown: CancellationToken::new(),
         _dir: dir,
+        _keys_dir: keys_dir,
         _database: database,
     };
     let admin_key = app.mint_key(Role::NetworkAdmin, TenantScope::network(network.id.clone())).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = hub_api::app(hub_api::AppState::new(store, hasher));
+    let mut settings = hub_api::ApiSettings::new(base_url.clone());
+    settings.keyring_path = Some(keyring_path);
+    settings.allow_private_targets = true;
+    if let Some(emulator) = &app.emulator {
+        settings.providers.emulator_base = Some(emulator.base_url());
+        settings.providers.default_environment = hub_api::Environment::Emulator;
+    }
+    let router = hub_api::app(hub_api::AppState::new(store, &keyring, settings));
     tokio::spawn(hub_api::serve(listener, router, app.shutdown.clone()));
     app.base_url = base_url;
     app.admin_key = admin_key;
@@ -96,6 +133,11 @@ impl TestApp {
         };
         self.store.create_api_key(&self.network_scope(), &ChangeContext::cli(), new).await.expect("mint key");
         generated.secret.expose_secret().to_owned()
+    }
+
+    /// The running emulators (for tests that started them).
+    pub fn emulators(&self) -> &hub_emulators::EmulatorState {
+        self.emulator.as_ref().expect("this test started the emulators").state()
     }
 
     pub fn network_scope(&self) -> TenantScope {
@@ -156,6 +198,31 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $test() {
                     let Some(app) = $crate::common::spawn_app($crate::common::Backend::Postgres).await else { return };
+                    super::$test(app).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Like `on_both_backends!`, with the provider emulators running and set as the default environment.
+#[macro_export]
+macro_rules! on_both_backends_with_emulators {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let app = $crate::common::spawn_app_with_emulators($crate::common::Backend::Sqlite).await.expect("sqlite app");
+                    super::$test(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(app) = $crate::common::spawn_app_with_emulators($crate::common::Backend::Postgres).await else { return };
                     super::$test(app).await;
                 }
             )*

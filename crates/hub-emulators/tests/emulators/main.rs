@@ -1,0 +1,10 @@
+//! Emulator tests: real HTTP on loopback through reqwest, one emulator per test.
+
+mod catalog;
+mod client_credentials;
+mod common;
+mod control;
+mod faults;
+mod flows;
+mod providers;
+mod token_faults;

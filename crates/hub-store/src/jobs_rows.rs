@@ -1,0 +1,184 @@
+//! Row shapes of the job tables and their conversion into [`crate::jobs`] types, plus the small
+//! text helpers the job SQL shares. A row that does not parse back surfaces as
+//! [`StoreError::Corrupt`], never a panic.
+
+use chrono::{DateTime, Utc};
+use hub_core::id::{JobId, NetworkId, WorkerId};
+
+use crate::StoreError;
+use crate::jobs::{Job, JobKind, JobStatus, Schedule};
+
+/// Job errors are kept to this many bytes, so a handler returning a huge error cannot bloat rows.
+pub(crate) const MAX_ERROR_LEN: usize = 4_000;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    pub id: String,
+    pub network_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub priority: i16,
+    pub status: String,
+    pub run_at: DateTime<Utc>,
+    pub unique_key: Option<String>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn corrupt(column: &str, text: &str, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{column} `{text}`: {why}"))
+}
+
+fn parse_network(column: &str, text: Option<&str>) -> Result<Option<NetworkId>, StoreError> {
+    text.map(|text| NetworkId::parse(text).map_err(|error| corrupt(column, text, error))).transpose()
+}
+
+fn parse_payload(column: &str, text: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|error| corrupt(column, text, error))
+}
+
+fn parse_count(column: &str, value: i32) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|error| corrupt(column, &value.to_string(), error))
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(row: JobRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: JobId::parse(&row.id).map_err(|error| corrupt("jobs.id", &row.id, error))?,
+            network_id: parse_network("jobs.network_id", row.network_id.as_deref())?,
+            kind: JobKind::parse(&row.kind).map_err(|error| corrupt("jobs.kind", &row.kind, error))?,
+            payload: parse_payload("jobs.payload", &row.payload)?,
+            priority: row.priority,
+            status: JobStatus::parse(&row.status)
+                .ok_or_else(|| corrupt("jobs.status", &row.status, "not a job status"))?,
+            run_at: row.run_at,
+            unique_key: row.unique_key,
+            attempts: parse_count("jobs.attempts", row.attempts)?,
+            max_attempts: parse_count("jobs.max_attempts", row.max_attempts)?,
+            locked_by: row
+                .locked_by
+                .map(|text| WorkerId::parse(&text).map_err(|error| corrupt("jobs.locked_by", &text, error)))
+                .transpose()?,
+            locked_until: row.locked_until,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            finished_at: row.finished_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScheduleRow {
+    pub name: String,
+    pub cron: String,
+    pub kind: String,
+    pub payload: String,
+    pub network_id: Option<String>,
+    pub priority: i16,
+    pub max_attempts: i32,
+    pub next_run_at: DateTime<Utc>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ScheduleRow> for Schedule {
+    type Error = StoreError;
+    fn try_from(row: ScheduleRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: JobKind::parse(&row.kind).map_err(|error| corrupt("job_schedules.kind", &row.kind, error))?,
+            payload: parse_payload("job_schedules.payload", &row.payload)?,
+            network_id: parse_network("job_schedules.network_id", row.network_id.as_deref())?,
+            max_attempts: parse_count("job_schedules.max_attempts", row.max_attempts)?,
+            name: row.name,
+            cron: row.cron,
+            priority: row.priority,
+            next_run_at: row.next_run_at,
+            last_run_at: row.last_run_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The smallest job id that can have been made at or after `at`: ids are UUIDv7 (48 bits of Unix
+/// milliseconds first) in base32 behind `job_`, so they sort by creation time.
+pub(crate) fn first_job_id_at(at: DateTime<Utc>) -> String {
+    let millis = u128::try_from(at.timestamp_millis()).unwrap_or(0) & ((1 << 48) - 1);
+    format!("{}_{}", JobId::PREFIX, hub_core::id::encode_base32(millis << 80))
+}
+
+/// Cuts `error` to at most [`MAX_ERROR_LEN`] bytes on a character boundary.
+pub(crate) fn clip_error(error: &str) -> &str {
+    if error.len() <= MAX_ERROR_LEN {
+        return error;
+    }
+    let mut end = MAX_ERROR_LEN;
+    while !error.is_char_boundary(end) {
+        end -= 1;
+    }
+    &error[..end]
+}
+
+/// The `VALUES` tuples of a multi-row job insert: `$1` is the insert time shared by every row,
+/// then 8 parameters per row in the order id, network_id, kind, payload, priority, run_at,
+/// unique_key, max_attempts.
+pub(crate) fn insert_values(rows: usize) -> String {
+    let mut sql = String::with_capacity(rows * 64);
+    for row in 0..rows {
+        let p = 1 + row * 8;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, 'queued', ${}, ${}, 0, ${}, $1, $1)",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8,
+        ));
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_clipped_on_a_character_boundary() {
+        let long = "é".repeat(MAX_ERROR_LEN);
+        let clipped = clip_error(&long);
+        assert!(clipped.len() <= MAX_ERROR_LEN && clipped.len() >= MAX_ERROR_LEN - 1);
+        assert_eq!(clip_error("short"), "short");
+    }
+
+    #[test]
+    fn ids_made_before_an_instant_sort_below_its_first_id() {
+        let before = JobId::new();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let cutoff = first_job_id_at(Utc::now());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let after = JobId::new();
+        assert!(before.as_str() < cutoff.as_str() && cutoff.as_str() < after.as_str());
+        assert!(JobId::parse(&cutoff).is_ok());
+    }
+
+    #[test]
+    fn insert_values_number_every_row_apart() {
+        assert_eq!(insert_values(1), "($2, $3, $4, $5, $6, 'queued', $7, $8, 0, $9, $1, $1)");
+        assert!(insert_values(2).ends_with(", ($10, $11, $12, $13, $14, 'queued', $15, $16, 0, $17, $1, $1)"));
+    }
+}
