@@ -12,6 +12,7 @@ on_both_backends!(
     creates_answer_201_with_the_object_and_lists_paginate,
     operations_endpoints_answer,
     api_key_secrets_are_shown_once_and_never_stored,
+    jobs_are_listed_retried_and_cancelled_within_the_network,
 );
 
 /// Sends raw bytes, for bodies `reqwest::json` would never produce.
@@ -245,6 +246,9 @@ async fn operations_endpoints_answer(app: TestApp) {
         ("post", "/v1/connections/{id}/link"),
         ("get", "/v1/connections/{id}/events"),
         ("get", "/v1/providers"),
+        ("get", "/v1/jobs"),
+        ("post", "/v1/jobs/{id}/retry"),
+        ("post", "/v1/jobs/{id}/cancel"),
         ("patch", "/v1/providers/{id}/settings"),
         ("get", "/oauth/callback"),
         ("get", "/connect/{token}"),
@@ -275,4 +279,52 @@ async fn api_key_secrets_are_shown_once_and_never_stored(app: TestApp) {
         let needle = &secret.as_bytes()[4..];
         assert!(!bytes.windows(needle.len()).any(|window| window == needle), "the key is not in the database file");
     }
+}
+
+async fn jobs_are_listed_retried_and_cancelled_within_the_network(app: TestApp) {
+    use hub_store::{JobKind, NewJob};
+    let kind = JobKind::parse("sync.connection").expect("kind");
+    let mine = app
+        .store
+        .enqueue(NewJob::new(kind.clone(), json!({"n": 1})).in_network(app.network_id.clone()))
+        .await
+        .expect("enqueue")
+        .into_job();
+    let other_network = app
+        .store
+        .create_network(
+            &hub_store::ChangeContext::cli(),
+            hub_core::tenancy::Name::parse("Other").expect("name"),
+            hub_core::tenancy::Currency::parse("USD").expect("USD"),
+        )
+        .await
+        .expect("network");
+    let theirs = app
+        .store
+        .enqueue(NewJob::new(kind.clone(), json!({"n": 2})).in_network(other_network.id))
+        .await
+        .expect("enqueue")
+        .into_job();
+    let system = app.store.enqueue(NewJob::new(kind, json!({"n": 3}))).await.expect("enqueue").into_job();
+
+    let (status, listed) = app.send(Method::GET, "/v1/jobs", &app.admin_key, None).await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&str> =
+        listed["data"].as_array().expect("data").iter().map(|j| j["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, vec![mine.id.as_str()], "only this network's jobs");
+    assert!(!ids.contains(&theirs.id.as_str()) && !ids.contains(&system.id.as_str()));
+
+    let (status, cancelled) =
+        app.send(Method::POST, &format!("/v1/jobs/{}/cancel", mine.id), &app.admin_key, None).await;
+    assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")), "{cancelled}");
+    let (status, problem) = app.send(Method::POST, &format!("/v1/jobs/{}/retry", mine.id), &app.admin_key, None).await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("conflict")), "only failed or dead jobs are retried");
+    let (status, _) = app.send(Method::POST, &format!("/v1/jobs/{}/cancel", theirs.id), &app.admin_key, None).await;
+    assert_eq!(status, 404, "another network's job is not found");
+    let (status, problem) = app.send(Method::GET, "/v1/jobs?status=bogus", &app.admin_key, None).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("status")));
+    let (status, filtered) = app.send(Method::GET, "/v1/jobs?status=succeeded", &app.admin_key, None).await;
+    assert_eq!((status, filtered["data"].as_array().map(Vec::len)), (200, Some(0)));
+    let analyst = app.mint_key(hub_core::access::Role::NetworkAnalyst, app.network_scope()).await;
+    assert_eq!(app.send(Method::GET, "/v1/jobs", &analyst, None).await.0, 403);
 }

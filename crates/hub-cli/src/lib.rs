@@ -6,6 +6,7 @@ mod audit;
 mod config;
 mod emulators;
 mod init;
+mod jobs;
 mod keys;
 mod serve;
 mod telemetry;
@@ -39,6 +40,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// The durable job queue.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
     },
     /// Master key tools.
     Keys {
@@ -91,5 +97,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit { command } => audit::run(command).await,
         Command::Keys { command } => keys::run(command).await,
+        Command::Jobs { command } => jobs::run(command).await,
     }
 }

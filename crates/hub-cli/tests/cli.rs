@@ -265,3 +265,19 @@ fn keys_rotate_adds_a_master_key_and_old_api_keys_keep_working() {
     let _ = child.wait();
     assert_eq!(status, 200);
 }
+
+#[test]
+fn jobs_commands_list_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data_dir = dir.path().display().to_string();
+    init(dir.path(), &[]);
+    let output = hub(&["jobs", "list", "--data-dir", &data_dir, "--json"], &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "", "a new hub has no jobs");
+    let output = hub(&["jobs", "list", "--data-dir", &data_dir, "--status", "bogus"], &[]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--status"));
+    let output = hub(&["jobs", "retry", "--data-dir", &data_dir, "job_01jdq5d7wz8k2m4n6p8r0t2v4x"], &[]);
+    assert!(!output.status.success(), "an unknown job cannot be retried");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not found"));
+}

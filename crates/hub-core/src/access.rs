@@ -55,7 +55,7 @@ impl Role {
             UpdateLocation => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
             ReadCustomerPii => !matches!(self, NetworkAnalyst),
             ManageConnections => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
-            ManageProviderSettings => self == NetworkAdmin,
+            ManageProviderSettings | OperateJobs => self == NetworkAdmin,
         }
     }
 
@@ -102,6 +102,8 @@ pub enum Permission {
     ManageConnections,
     /// Set the network's own OAuth apps and provider URLs.
     ManageProviderSettings,
+    /// See, retry and cancel the network's background jobs.
+    OperateJobs,
 }
 
 /// Which level of the hierarchy a scope is.

@@ -4,6 +4,7 @@ mod api_keys;
 mod audit;
 mod connections;
 mod franchisees;
+mod jobs;
 mod locations;
 mod oauth;
 mod ops;
@@ -60,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(connections::router())
         .merge(providers::router())
         .merge(oauth::router())
+        .merge(jobs::router())
 }
 
 /// `limit` and `cursor` for every list.
