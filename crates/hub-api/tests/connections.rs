@@ -23,6 +23,7 @@ on_both_backends_with_emulators!(
     credentials_stay_readable_through_key_rotation_under_load,
     provider_settings_point_a_network_at_any_oauth_server,
     a_failing_provider_opens_the_connections_circuit_and_recovers,
+    a_401_from_the_provider_refreshes_once_and_retries,
 );
 
 fn no_redirects() -> reqwest::Client {
@@ -476,4 +477,67 @@ async fn a_failing_provider_opens_the_connections_circuit_and_recovers(app: Test
     }
     let (_, health) = app.send(Method::GET, &format!("/v1/connections/{conn}/health"), &app.admin_key, None).await;
     assert_eq!(health["circuit"], "closed", "{health}");
+}
+
+async fn a_401_from_the_provider_refreshes_once_and_retries(app: TestApp) {
+    use hub_emulators::{FaultRule, HttpFault};
+    use secrecy::ExposeSecret;
+    let created = connected(&app, "hubspot").await;
+    let connection =
+        app.store.get_connection(&app.network_scope(), &id(&created).parse().expect("id")).await.expect("connection");
+    // The provider-call path the sync engine uses, built as the hub builds it.
+    let keyring = hub_vault::Keyring::load(&app.keyring_path).expect("keyring");
+    let vault = Arc::new(hub_oauth::CredentialVault::new(Arc::clone(&app.store), keyring, None));
+    let mut config = hub_resilience::ResilienceConfig::default();
+    config.allow_list = hub_resilience::AllowList::loopback();
+    let client = hub_resilience::ResilientClient::new(config).expect("client");
+    let service = Arc::new(hub_oauth::ConnectionService::new(
+        Arc::clone(&app.store),
+        Arc::clone(&vault),
+        client,
+        Duration::from_secs(300),
+    ));
+    let base = app.emulator.as_ref().expect("emulators").base_url();
+    let mut directory = hub_api::ProviderDirectory::default();
+    directory.emulator_base = Some(base.clone());
+    let definition = hub_connectors::catalog::provider("hubspot").expect("hubspot");
+    let (oauth_app, _) = directory
+        .oauth_app(&*app.store, &vault, &app.network_id, definition, hub_api::Environment::Emulator)
+        .await
+        .expect("app");
+    let oauth_app = Arc::new(oauth_app);
+    let whoami = format!("{base}/hubspot/_whoami");
+
+    // Ten calls refused at once with 401 cause one refresh, and each retried call succeeds.
+    app.emulators()
+        .inject_fault(FaultRule::new("hubspot", "/_whoami", HttpFault::Status { status: 401 }).times(10))
+        .expect("fault");
+    let before = app.emulators().token_requests(EmulatedProvider::HubSpot).refresh_token;
+    let mut calls = Vec::new();
+    for _ in 0..10 {
+        let (service, oauth_app, connection, whoami) =
+            (Arc::clone(&service), Arc::clone(&oauth_app), connection.clone(), whoami.clone());
+        calls.push(tokio::spawn(async move {
+            service
+                .call_with_token(
+                    &connection,
+                    &oauth_app,
+                    &hub_store::ChangeContext::cli(),
+                    hub_resilience::Priority::Interactive,
+                    |http, token| http.get(&whoami).bearer_auth(token.expose_secret()),
+                )
+                .await
+                .expect("call")
+                .status
+                .as_u16()
+        }));
+    }
+    for call in calls {
+        assert_eq!(call.await.expect("join"), 200);
+    }
+    assert_eq!(
+        app.emulators().token_requests(EmulatedProvider::HubSpot).refresh_token - before,
+        1,
+        "one refresh for ten 401s"
+    );
 }

@@ -15,7 +15,7 @@ use crate::app::OAuthApp;
 use crate::pkce::{PkceVerifier, random_token, sha256_hex};
 use crate::tokens::{self, CallFor, TokenError, TokenSet};
 use crate::vault::{CredentialVault, VaultFailure};
-use hub_resilience::{Priority, ResilientClient};
+use hub_resilience::{Priority, ProviderCall, ProviderResponse, ResilientClient};
 
 /// How long a `state` stays usable.
 const STATE_TTL: chrono::Duration = chrono::Duration::minutes(10);
@@ -406,6 +406,73 @@ impl ConnectionService {
                 Err(error.into())
             }
         }
+    }
+
+    /// Calls the provider with the connection's access token through the resilient stack. A 401
+    /// means the provider no longer takes the token: the call is repeated once after a forced
+    /// refresh (which, like every refresh, is single-flight across nodes).
+    pub async fn call_with_token(
+        &self,
+        connection: &Connection,
+        app: &OAuthApp,
+        ctx: &ChangeContext,
+        priority: Priority,
+        build: impl Fn(&reqwest::Client, &SecretString) -> reqwest::RequestBuilder,
+    ) -> Result<ProviderResponse, OAuthError> {
+        let mut retried = false;
+        let mut token = self.access_token(connection, app, ctx, false).await?;
+        loop {
+            let request = build(self.http.http(), &token)
+                .build()
+                .map_err(|_| OAuthError::Token(TokenError::Malformed("the request could not be built".into())))?;
+            let call = ProviderCall::new(app.provider.clone(), format!("{}:{}", app.provider, app.client_id), request)
+                .connection(connection.id.to_string())
+                .priority(priority);
+            let response = match self.http.execute(call).await {
+                Ok(response) => response,
+                Err(error) => match error.response() {
+                    Some(response) => response.clone(),
+                    None => return Err(OAuthError::Token(TokenError::Unavailable(error.to_string()))),
+                },
+            };
+            if response.status.as_u16() == 401 && !retried {
+                tracing::info!(connection = %connection.id, provider = %connection.provider, "provider refused the token; refreshing");
+                token = self.replace_rejected(connection, app, ctx, &token).await?;
+                retried = true;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
+    /// A token other than `rejected`: someone else's newer one if there is one, else a refresh.
+    /// Many calls refused at once therefore cause one refresh, not one each.
+    async fn replace_rejected(
+        &self,
+        connection: &Connection,
+        app: &OAuthApp,
+        ctx: &ChangeContext,
+        rejected: &SecretString,
+    ) -> Result<SecretString, OAuthError> {
+        let lock = self.lock_for(&connection.id);
+        let _guard = lock.lock().await;
+        let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&connection.id).cloned();
+        if let Some(tokens) = cached
+            && tokens.access_token != rejected.expose_secret()
+        {
+            return Ok(SecretString::from(tokens.access_token.clone()));
+        }
+        let stored = self.store.read_credentials(&connection.network_id, &connection.id, ctx).await?;
+        check_usable(stored.status)?;
+        let sealed = stored.sealed.as_deref().ok_or(OAuthError::NotConnected("pending"))?;
+        let tokens = self.open_tokens(&connection.network_id, &connection.id, sealed).await?;
+        if tokens.access_token != rejected.expose_secret() {
+            let token = SecretString::from(tokens.access_token.clone());
+            self.remember(&connection.id, tokens);
+            return Ok(token);
+        }
+        self.forget(&connection.id);
+        self.refresh_under_lease(connection, app, ctx, stored.version).await
     }
 
     /// Revokes at the provider (when it can) and deletes the credentials. Returns the connection
