@@ -488,8 +488,8 @@ async fn a_401_from_the_provider_refreshes_once_and_retries(app: TestApp) {
     // The provider-call path the sync engine uses, built as the hub builds it.
     let keyring = hub_vault::Keyring::load(&app.keyring_path).expect("keyring");
     let vault = Arc::new(hub_oauth::CredentialVault::new(Arc::clone(&app.store), keyring, None));
-    let mut config = hub_resilience::ResilienceConfig::default();
-    config.allow_list = hub_resilience::AllowList::loopback();
+    let config =
+        hub_resilience::ResilienceConfig { allow_list: hub_resilience::AllowList::loopback(), ..Default::default() };
     let client = hub_resilience::ResilientClient::new(config).expect("client");
     let service = Arc::new(hub_oauth::ConnectionService::new(
         Arc::clone(&app.store),
@@ -498,8 +498,7 @@ async fn a_401_from_the_provider_refreshes_once_and_retries(app: TestApp) {
         Duration::from_secs(300),
     ));
     let base = app.emulator.as_ref().expect("emulators").base_url();
-    let mut directory = hub_api::ProviderDirectory::default();
-    directory.emulator_base = Some(base.clone());
+    let directory = hub_api::ProviderDirectory { emulator_base: Some(base.clone()), ..Default::default() };
     let definition = hub_connectors::catalog::provider("hubspot").expect("hubspot");
     let (oauth_app, _) = directory
         .oauth_app(&*app.store, &vault, &app.network_id, definition, hub_api::Environment::Emulator)
