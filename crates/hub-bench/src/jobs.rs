@@ -93,9 +93,13 @@ pub async fn run(args: JobsArgs) -> anyhow::Result<()> {
     let bench = BenchStore::open(args.backend, &args.database).await?;
     let queue = JobQueue::new(bench.store.clone());
     let raw = RawQueue::open(&bench.database_url(), 16).await.context("cannot open the baseline table")?;
+    // Warm-up: one smaller round of each, with planner statistics taken while both hold a backlog.
     let warmup = (args.jobs / 10).max(100);
-    queue_round(&queue, &args, warmup).await?;
-    raw.round(warmup as usize, args.batch, args.workers as usize).await?;
+    fill_queue(&queue, &args, warmup).await?;
+    raw.fill(warmup as usize, args.batch).await?;
+    raw.analyze().await.context("ANALYZE")?;
+    drain_queue(&queue, &args, warmup).await?;
+    raw.drain(warmup as usize, args.batch, args.workers as usize).await?;
     let (mut measured, mut baseline) = (Vec::new(), Vec::new());
     for _ in 0..args.rounds {
         let (fill, drain) = raw.round(args.jobs as usize, args.batch, args.workers as usize).await?;
@@ -161,9 +165,15 @@ fn worker_config(batch: u32) -> WorkerConfig {
     }
 }
 
-/// Enqueues `jobs` jobs in batches, then drains them with `args.workers` workers; checks that
-/// every job succeeded.
+/// Enqueues `jobs` jobs in batches, then drains them with `args.workers` workers.
 async fn queue_round(queue: &JobQueue, args: &JobsArgs, jobs: u32) -> anyhow::Result<Round> {
+    let fill = fill_queue(queue, args, jobs).await?;
+    let drain = drain_queue(queue, args, jobs).await?;
+    Ok(Round { fill, drain })
+}
+
+/// Enqueues `jobs` jobs in batches of `args.batch`; returns the time it took.
+async fn fill_queue(queue: &JobQueue, args: &JobsArgs, jobs: u32) -> anyhow::Result<Duration> {
     let kind = JobKind::parse(KIND)?;
     let started = Instant::now();
     let mut next = 0;
@@ -175,8 +185,12 @@ async fn queue_round(queue: &JobQueue, args: &JobsArgs, jobs: u32) -> anyhow::Re
         anyhow::ensure!(added.len() == (end - next) as usize, "enqueued {} of {}", added.len(), end - next);
         next = end;
     }
-    let fill = started.elapsed();
+    Ok(started.elapsed())
+}
 
+/// Runs `jobs` queued jobs with `args.workers` workers, checks that every one succeeded, and
+/// returns the time it took.
+async fn drain_queue(queue: &JobQueue, args: &JobsArgs, jobs: u32) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let (handled, all_done) = (Arc::new(AtomicUsize::new(0)), Arc::new(Notify::new()));
     let shutdown = CancellationToken::new();
@@ -203,7 +217,7 @@ async fn queue_round(queue: &JobQueue, args: &JobsArgs, jobs: u32) -> anyhow::Re
         let left = queue.store().list_jobs(&filter, &hub_core::page::PageRequest { limit: 1, after: None }).await?;
         anyhow::ensure!(left.items.is_empty(), "jobs left {status} after the round");
     }
-    Ok(Round { fill, drain })
+    Ok(drain)
 }
 
 /// Enqueue → handler start, one job at a time, for a worker waiting for work.

@@ -158,7 +158,10 @@ mod tests {
         assert_eq!(next.to_rfc3339(), "2026-03-02T03:00:00+00:00");
         assert_eq!(nightly.next_after(next).map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-03T03:00:00+00:00"));
         let every_ten_seconds = CronExpression::parse("*/10 * * * * *").expect("six fields");
-        assert_eq!(every_ten_seconds.next_after(at).map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-01T10:00:10+00:00"));
+        assert_eq!(
+            every_ten_seconds.next_after(at).map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-03-01T10:00:10+00:00")
+        );
         for bad in ["", "every day", "61 * * * *", "* * * *"] {
             assert!(matches!(CronExpression::parse(bad), Err(JobsError::InvalidCron { .. })), "{bad:?}");
         }

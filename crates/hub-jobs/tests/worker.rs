@@ -114,7 +114,9 @@ async fn retryable_failures_back_off_then_dead_letter_with_the_reason(store: Arc
     registry
         .register(kind("test.flaky"), handler_fn(|_, _| async { Err(JobError::retry_after("503", Duration::ZERO)) }))
         .expect("flaky");
-    registry.register(kind("test.slow"), handler_fn(|_, _| async { Err(JobError::retryable("timeout")) })).expect("slow");
+    registry
+        .register(kind("test.slow"), handler_fn(|_, _| async { Err(JobError::retryable("timeout")) }))
+        .expect("slow");
     let backoff = Backoff { base: Duration::from_secs(3_600), max: Duration::from_secs(7_200) };
     let worker = Worker::new(queue.clone(), registry, WorkerConfig { backoff, ..config() }).expect("worker");
 
@@ -198,8 +200,9 @@ async fn run_caps_concurrency_and_drains_running_jobs_on_cancel(store: Arc<dyn S
     let queue = JobQueue::new(store.clone());
     let jobs: Vec<_> = (0..7).map(|n| NewJob::new(kind("test.hold"), json!({ "n": n }))).collect();
     let jobs = queue.enqueue_batch(jobs).await.expect("enqueue");
-    let worker = Worker::new(queue.clone(), registry("test.hold", handler), WorkerConfig { concurrency: 3, ..config() })
-        .expect("worker");
+    let worker =
+        Worker::new(queue.clone(), registry("test.hold", handler), WorkerConfig { concurrency: 3, ..config() })
+            .expect("worker");
     let shutdown = CancellationToken::new();
     let running_worker = tokio::spawn({
         let (worker, shutdown) = (worker.clone(), shutdown.clone());
@@ -261,19 +264,21 @@ async fn a_local_enqueue_wakes_an_idle_worker_at_once(store: Arc<dyn Store>) {
 
 async fn leases_are_renewed_while_a_long_job_runs(store: Arc<dyn Store>) {
     let handler = handler_fn(|_, _| async {
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
         Ok(())
     });
-    let short = WorkerConfig { lease: Duration::from_millis(400), heartbeat_interval: Duration::from_millis(100), ..config() };
+    // The job runs three and a half leases; only heartbeats keep it from being reclaimed.
+    let short =
+        WorkerConfig { lease: Duration::from_secs(1), heartbeat_interval: Duration::from_millis(100), ..config() };
     let queue = JobQueue::new(store.clone());
     let job = queue.enqueue(NewJob::new(kind("test.long"), json!({}))).await.expect("enqueue");
     let holder = Worker::new(queue.clone(), registry("test.long", handler), short.clone()).expect("worker");
     let thief = Worker::new(queue, registry("test.long", handler_fn(|_, _| async { Ok(()) })), short).expect("w");
     let run = tokio::spawn(async move { holder.try_run_one().await });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    for _ in 0..10 {
+    for _ in 0..15 {
         assert_eq!(thief.try_run_one().await.expect("claim"), None, "the renewed lease keeps the job");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let finished = eventually("the long job ends", run).await.expect("join").expect("run").expect("ran");
     assert_eq!((finished.attempt, finished.outcome), (1, JobOutcome::Succeeded));
@@ -332,7 +337,10 @@ async fn schedulers_on_two_nodes_fire_a_due_schedule_once(store: Arc<dyn Store>)
     assert!(node_a.tick().await.expect("tick").is_empty(), "not due yet");
 
     // Make it overdue, as after downtime; both nodes tick at once.
-    store.upsert_schedule(&NewSchedule { cron: "30 * * * *".into(), ..new }, Utc::now() - TimeDelta::hours(3)).await.expect("due");
+    store
+        .upsert_schedule(&NewSchedule { cron: "30 * * * *".into(), ..new }, Utc::now() - TimeDelta::hours(3))
+        .await
+        .expect("due");
     let (a, b) = tokio::join!(node_a.tick(), node_b.tick());
     let fired: Vec<_> = a.expect("a").into_iter().chain(b.expect("b")).collect();
     assert_eq!(fired.len(), 1, "one node fired it, once despite the missed hours");

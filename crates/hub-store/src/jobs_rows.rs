@@ -2,11 +2,12 @@
 //! text helpers the job SQL shares. A row that does not parse back surfaces as
 //! [`StoreError::Corrupt`], never a panic.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use hub_core::audit::truncate_to_micros;
 use hub_core::id::{JobId, NetworkId, WorkerId};
 
 use crate::StoreError;
-use crate::jobs::{Job, JobKind, JobStatus, Schedule};
+use crate::jobs::{Job, JobKind, JobStatus, NewJob, Schedule};
 
 /// Job errors are kept to this many bytes, so a handler returning a huge error cannot bloat rows.
 pub(crate) const MAX_ERROR_LEN: usize = 4_000;
@@ -128,29 +129,31 @@ pub(crate) fn clip_error(error: &str) -> &str {
     &error[..end]
 }
 
-/// The `VALUES` tuples of a multi-row job insert: `$1` is the insert time shared by every row,
-/// then 8 parameters per row in the order id, network_id, kind, payload, priority, run_at,
-/// unique_key, max_attempts.
-pub(crate) fn insert_values(rows: usize) -> String {
-    let mut sql = String::with_capacity(rows * 64);
-    for row in 0..rows {
-        let p = 1 + row * 8;
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, 'queued', ${}, ${}, 0, ${}, $1, $1)",
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5,
-            p + 6,
-            p + 7,
-            p + 8,
-        ));
-    }
-    sql
+/// The rows of a batch insert as one JSON array of arrays (id, network_id, kind, payload,
+/// priority, run_at, unique_key, max_attempts), which the SQL unpacks: one parameter, however
+/// many rows (SQLite looks bound parameters up by name in linear time, so hundreds of them cost
+/// more than the insert). Times use the text form the SQLite driver binds, which PostgreSQL parses.
+pub(crate) fn insert_rows_json(jobs: &[NewJob], at: DateTime<Utc>) -> Result<String, StoreError> {
+    let rows: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|new| {
+            let max_attempts = i32::try_from(new.max_attempts).map_err(|_| {
+                StoreError::Invalid(hub_core::ValidationError::new("is too large").for_field("max_attempts"))
+            })?;
+            let run_at = truncate_to_micros(new.run_at.unwrap_or(at)).to_rfc3339_opts(SecondsFormat::AutoSi, false);
+            Ok(serde_json::json!([
+                JobId::new().as_str(),
+                new.network_id.as_ref().map(|id| id.as_str()),
+                new.kind.as_str(),
+                new.payload.to_string(),
+                new.priority,
+                run_at,
+                new.unique_key.as_deref(),
+                max_attempts,
+            ]))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(serde_json::Value::Array(rows).to_string())
 }
 
 #[cfg(test)]
@@ -177,8 +180,20 @@ mod tests {
     }
 
     #[test]
-    fn insert_values_number_every_row_apart() {
-        assert_eq!(insert_values(1), "($2, $3, $4, $5, $6, 'queued', $7, $8, 0, $9, $1, $1)");
-        assert!(insert_values(2).ends_with(", ($10, $11, $12, $13, $14, 'queued', $15, $16, 0, $17, $1, $1)"));
+    fn batch_rows_carry_every_column_in_order() {
+        let kind = JobKind::parse("sync.connection").expect("kind");
+        let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456Z").expect("time").with_timezone(&Utc);
+        let new = NewJob::new(kind, serde_json::json!({ "a": 1 })).priority(3).unique_key("k").max_attempts(4);
+        let text = insert_rows_json(&[new], at).expect("rows");
+        let rows: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let row = &rows[0];
+        assert!(row[0].as_str().is_some_and(|id| JobId::parse(id).is_ok()));
+        assert_eq!(row[1], serde_json::Value::Null);
+        assert_eq!(
+            (row[2].as_str(), row[3].as_str(), row[4].as_i64()),
+            (Some("sync.connection"), Some("{\"a\":1}"), Some(3))
+        );
+        assert_eq!(row[5].as_str(), Some("2026-01-02T03:04:05.123456+00:00"));
+        assert_eq!((row[6].as_str(), row[7].as_i64()), (Some("k"), Some(4)));
     }
 }

@@ -29,11 +29,11 @@ macro_rules! unfinished {
         "finished_at IS NULL"
     };
 }
-/// The start of a job insert; [`crate::jobs_rows::insert_values`] writes the rows.
+/// The start of a job insert, followed by `VALUES (…)` or a `SELECT` of the same columns.
 macro_rules! job_insert {
     () => {
         "INSERT INTO jobs (id, network_id, kind, payload, priority, status, run_at, unique_key, \
-         attempts, max_attempts, created_at, updated_at) VALUES "
+         attempts, max_attempts, created_at, updated_at) "
     };
 }
 pub(crate) use {job_columns, job_insert, schedule_columns, unfinished};
@@ -42,7 +42,9 @@ pub(crate) use {job_columns, job_insert, schedule_columns, unfinished};
 /// `$claim_lock` ends the claim's row-picking subquery. `in_rows` turns `column` + subquery into
 /// "column is one of the subquery's rows", `in_json` the same for the elements of a JSON array
 /// parameter; PostgreSQL writes both as `= ANY(ARRAY(…))`, which keeps the outer statement on the
-/// primary key (with `IN (…)` its planner may hash-join a sequential scan of the whole table). The claim path lives here; reads,
+/// primary key (with `IN (…)` its planner may hash-join a sequential scan of the whole table).
+/// `json_rows` selects the columns after `job_insert!()` from the JSON rows of
+/// [`crate::jobs_rows::insert_rows_json`] in `$2`, with the insert time in `$1`. The claim path lives here; reads,
 /// operator changes and schedules come from [`crate::jobs_admin_sql::job_admin_fns`].
 macro_rules! impl_job_store {
     (
@@ -50,7 +52,8 @@ macro_rules! impl_job_store {
         db: $db:ty,
         claim_lock: $claim_lock:literal,
         in_rows: ($rows_open:literal, $rows_close:literal),
-        in_json: ($json_open:literal, $json_close:literal)
+        in_json: ($json_open:literal, $json_close:literal),
+        json_rows: $json_rows:literal
     ) => {
         mod job_store {
             use super::*;
@@ -63,7 +66,7 @@ macro_rules! impl_job_store {
                 Enqueued, Job, JobFilter, JobKind, JobStatus, JobStore, JobVisibility, NewJob, NewSchedule, Schedule,
                 json_list, lease_until,
             };
-            use crate::jobs_rows::{JobRow, ScheduleRow, clip_error, first_job_id_at, insert_values};
+            use crate::jobs_rows::{JobRow, ScheduleRow, clip_error, first_job_id_at, insert_rows_json};
             use crate::jobs_sql::{job_columns, job_insert, schedule_columns, unfinished};
 
             type Conn = <$db as sqlx::Database>::Connection;
@@ -102,7 +105,7 @@ macro_rules! impl_job_store {
             async fn insert_job(conn: &mut Conn, new: &NewJob, at: DateTime<Utc>) -> StoreResult<Option<Job>> {
                 let row: Option<JobRow> = sqlx::query_as(concat!(
                     job_insert!(),
-                    "($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) ON CONFLICT DO NOTHING RETURNING ",
+                    "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) ON CONFLICT DO NOTHING RETURNING ",
                     job_columns!()
                 ))
                 .bind(JobId::new().as_str())
@@ -163,31 +166,23 @@ macro_rules! impl_job_store {
                 }
 
                 async fn enqueue_batch(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<JobId>> {
-                    const ROWS_PER_STATEMENT: usize = 500;
+                    const ROWS_PER_STATEMENT: usize = 1_000;
                     for new in &jobs {
                         new.validate().map_err(StoreError::Invalid)?;
                     }
                     let at = now();
                     let mut added = Vec::with_capacity(jobs.len());
                     for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
-                        let sql = format!(
-                            "{}{} ON CONFLICT DO NOTHING RETURNING id",
+                        let rows: Vec<(String,)> = sqlx::query_as(concat!(
                             job_insert!(),
-                            insert_values(chunk.len())
-                        );
-                        let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).bind(at);
-                        for new in chunk {
-                            query = query
-                                .bind(JobId::new().as_str().to_owned())
-                                .bind(new.network_id.as_ref().map(|id| id.as_str().to_owned()))
-                                .bind(new.kind.as_str().to_owned())
-                                .bind(new.payload.to_string())
-                                .bind(new.priority)
-                                .bind(truncate_to_micros(new.run_at.unwrap_or(at)))
-                                .bind(new.unique_key.clone())
-                                .bind(count_param(new.max_attempts, "max_attempts")?);
-                        }
-                        let rows = query.fetch_all(&self.writer).await.map_err(insert_error)?;
+                            $json_rows,
+                            " ON CONFLICT DO NOTHING RETURNING id"
+                        ))
+                        .bind(at)
+                        .bind(insert_rows_json(chunk, at)?)
+                        .fetch_all(&self.writer)
+                        .await
+                        .map_err(insert_error)?;
                         added.extend(parse_ids(rows)?);
                     }
                     Ok(added)

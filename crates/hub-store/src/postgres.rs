@@ -40,4 +40,13 @@ crate::sql::impl_sql_store!(
 crate::connections_sql::impl_connection_store!(store: PostgresStore);
 
 // Concurrent claimers skip each other's rows instead of queueing on them.
-crate::jobs_sql::impl_job_store!(store: PostgresStore, db: sqlx::Postgres, claim_lock: " FOR UPDATE SKIP LOCKED", in_rows: (" = ANY(ARRAY(", "))"), in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"));
+crate::jobs_sql::impl_job_store!(
+    store: PostgresStore,
+    db: sqlx::Postgres,
+    claim_lock: " FOR UPDATE SKIP LOCKED",
+    in_rows: (" = ANY(ARRAY(", "))"),
+    in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"),
+    json_rows: "SELECT r ->> 0, r ->> 1, r ->> 2, r ->> 3, CAST(r ->> 4 AS SMALLINT), 'queued', \
+                CAST(r ->> 5 AS TIMESTAMPTZ), r ->> 6, 0, CAST(r ->> 7 AS INTEGER), $1, $1 \
+                FROM jsonb_array_elements(CAST($2 AS jsonb)) AS r"
+);

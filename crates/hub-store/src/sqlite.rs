@@ -72,4 +72,13 @@ crate::sql::impl_sql_store!(
 crate::connections_sql::impl_connection_store!(store: SqliteStore);
 
 // One writer connection: the claim needs no row locks to be a single atomic `UPDATE … RETURNING`.
-crate::jobs_sql::impl_job_store!(store: SqliteStore, db: sqlx::Sqlite, claim_lock: "", in_rows: (" IN (", ")"), in_json: (" IN (SELECT value FROM json_each(", "))"));
+crate::jobs_sql::impl_job_store!(
+    store: SqliteStore,
+    db: sqlx::Sqlite,
+    claim_lock: "",
+    in_rows: (" IN (", ")"),
+    in_json: (" IN (SELECT value FROM json_each(", "))"),
+    // `WHERE true` tells SQLite's parser the `ON CONFLICT` that follows belongs to the insert.
+    json_rows: "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', value ->> 5, \
+                value ->> 6, 0, value ->> 7, $1, $1 FROM json_each($2) WHERE true"
+);

@@ -119,15 +119,42 @@ impl RawQueue {
         }
     }
 
+    /// Refreshes the planner statistics of the queue's table and the baseline's, as autovacuum
+    /// keeps them current on a long-running database (a new table has none, and plans its claims
+    /// as if it were empty).
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Postgres(pool) => {
+                sqlx::query("ANALYZE jobs").execute(pool).await?;
+                sqlx::query("ANALYZE bench_raw_jobs").execute(pool).await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Inserts `jobs` rows in batches of `batch`, then drains them with `workers` concurrent claim
     /// loops; returns (insert time, drain time).
     pub async fn round(&self, jobs: usize, batch: u32, workers: usize) -> anyhow::Result<(Duration, Duration)> {
+        let inserted = self.fill(jobs, batch).await?;
+        let drained = self.drain(jobs, batch, workers).await?;
+        Ok((inserted, drained))
+    }
+
+    /// Inserts `jobs` rows in batches of `batch`; returns the time it took.
+    pub async fn fill(&self, jobs: usize, batch: u32) -> anyhow::Result<Duration> {
         let payloads: Vec<String> = (0..jobs).map(|n| serde_json::json!({ "n": n }).to_string()).collect();
         let started = Instant::now();
         for chunk in payloads.chunks(batch as usize) {
             self.insert(chunk).await.context("baseline insert")?;
         }
-        let inserted = started.elapsed();
+        Ok(started.elapsed())
+    }
+
+    /// Claims and deletes every row with `workers` concurrent loops; returns the time it took.
+    pub async fn drain(&self, jobs: usize, batch: u32, workers: usize) -> anyhow::Result<Duration> {
         let started = Instant::now();
         let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut loops = JoinSet::new();
@@ -150,6 +177,6 @@ impl RawQueue {
         let drained = started.elapsed();
         let handled = done.load(std::sync::atomic::Ordering::Relaxed);
         anyhow::ensure!(handled == jobs, "the baseline handled {handled} of {jobs} rows");
-        Ok((inserted, drained))
+        Ok(drained)
     }
 }

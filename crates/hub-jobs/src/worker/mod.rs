@@ -79,9 +79,13 @@ impl WorkerConfig {
 pub enum JobOutcome {
     Succeeded,
     /// Failed; runs again at `at`.
-    Retrying { at: DateTime<Utc> },
+    Retrying {
+        at: DateTime<Utc>,
+    },
     /// Dead-lettered, with the reason.
-    Dead { reason: String },
+    Dead {
+        reason: String,
+    },
     /// The worker lost the lease before it could record the result (the job was reclaimed or
     /// cancelled); nothing was recorded.
     LeaseLost,
@@ -134,7 +138,8 @@ impl Worker {
         let config = &shared.config;
         let mut claimed = shared.queue.store().claim(&shared.id, Some(&shared.kinds), 1, config.lease).await?;
         let Some(job) = claimed.pop() else { return Ok(None) };
-        let ctx = JobContext { worker_id: shared.id.clone(), attempt: job.attempts, lease_lost: CancellationToken::new() };
+        let ctx =
+            JobContext { worker_id: shared.id.clone(), attempt: job.attempts, lease_lost: CancellationToken::new() };
         let result = shared.keep_lease_while(&job.id, &ctx.lease_lost, run_handler(&shared.registry, &job, &ctx)).await;
         let outcome = match result {
             Ok(()) => match shared.queue.store().complete(&shared.id, &job.id).await {

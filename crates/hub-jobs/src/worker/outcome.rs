@@ -26,7 +26,11 @@ pub(super) struct Finished {
 const GATHER_FOR: Duration = Duration::from_millis(2);
 
 /// Records outcomes until every sender is dropped, then returns.
-pub(super) async fn record_outcomes(shared: Arc<Shared>, permits: Arc<Semaphore>, mut finished: mpsc::Receiver<Finished>) {
+pub(super) async fn record_outcomes(
+    shared: Arc<Shared>,
+    permits: Arc<Semaphore>,
+    mut finished: mpsc::Receiver<Finished>,
+) {
     let limit = shared.config.concurrency.max(1);
     let mut batch: Vec<Finished> = Vec::with_capacity(limit);
     while finished.recv_many(&mut batch, limit).await > 0 {

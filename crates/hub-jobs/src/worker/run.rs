@@ -111,7 +111,11 @@ const GATHER_FOR: Duration = Duration::from_millis(5);
 /// Takes up to a batch of free permits. While jobs are running and fewer than half a batch is
 /// free, waits (briefly) for more, so one claim statement takes many jobs instead of each finished
 /// job's permit triggering a claim of one.
-async fn gather_permits(permits: &Arc<Semaphore>, first: OwnedSemaphorePermit, config: &WorkerConfig) -> Vec<OwnedSemaphorePermit> {
+async fn gather_permits(
+    permits: &Arc<Semaphore>,
+    first: OwnedSemaphorePermit,
+    config: &WorkerConfig,
+) -> Vec<OwnedSemaphorePermit> {
     let want = (config.batch_size as usize).min(config.concurrency);
     let low_water = want.div_ceil(2);
     let mut held = vec![first];
