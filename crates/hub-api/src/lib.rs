@@ -4,6 +4,7 @@
 //! the store, which filters every query by it. Errors leave as RFC 9457 problem details.
 #![forbid(unsafe_code)]
 
+pub mod background;
 mod extract;
 mod middleware;
 mod problem;

@@ -1,4 +1,5 @@
-//! Proactive token refresh: a background pass that refreshes tokens about to expire and, for
+//! Proactive token refresh: a pass (run every minute as the `connections.refresh_due` job) that
+//! refreshes tokens about to expire and, for
 //! providers that revoke idle refresh tokens (or ask for regular refreshes), tokens not refreshed
 //! for a day. Calls still refresh on demand; this keeps idle connections alive.
 
@@ -7,13 +8,10 @@ use std::time::Duration;
 use chrono::Utc;
 use hub_connectors::catalog;
 use hub_store::ChangeContext;
-use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::routes::app_for;
 
-/// How often the pass runs.
-pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Connections of idle-revoking providers are refreshed when older than this.
 const AT_LEAST_EVERY: chrono::Duration = chrono::Duration::hours(20);
 const BATCH: u32 = 200;
@@ -53,20 +51,4 @@ pub async fn refresh_due(state: &AppState, margin: Duration) -> usize {
         }
     }
     refreshed
-}
-
-/// Runs [`refresh_due`] every [`INTERVAL`] until `shutdown`.
-pub async fn run(state: AppState, margin: Duration, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(INTERVAL);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = ticker.tick() => {
-                let refreshed = refresh_due(&state, margin).await;
-                if refreshed > 0 {
-                    tracing::info!(refreshed, "proactive token refresh");
-                }
-            }
-        }
-    }
 }

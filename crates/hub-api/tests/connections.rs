@@ -24,6 +24,7 @@ on_both_backends_with_emulators!(
     provider_settings_point_a_network_at_any_oauth_server,
     a_failing_provider_opens_the_connections_circuit_and_recovers,
     a_401_from_the_provider_refreshes_once_and_retries,
+    the_scheduled_refresh_job_refreshes_tokens_before_they_expire,
 );
 
 fn no_redirects() -> reqwest::Client {
@@ -539,4 +540,39 @@ async fn a_401_from_the_provider_refreshes_once_and_retries(app: TestApp) {
         1,
         "one refresh for ten 401s"
     );
+}
+
+async fn the_scheduled_refresh_job_refreshes_tokens_before_they_expire(app: TestApp) {
+    app.emulators().set_token_lifetimes(
+        EmulatedProvider::HubSpot,
+        TokenLifetimes { access: Some(Duration::from_secs(4)), refresh: None },
+    );
+    let created = connected(&app, "hubspot").await;
+    // The worker's own hub state, as `hub serve` builds it.
+    let mut settings = hub_api::ApiSettings::new(app.base_url.clone());
+    settings.allow_private_targets = true;
+    settings.providers.emulator_base = Some(app.emulator.as_ref().expect("emulators").base_url());
+    let keyring = hub_vault::Keyring::load(&app.keyring_path).expect("keyring");
+    let state = hub_api::AppState::new(Arc::clone(&app.store), &keyring, settings);
+    let store: Arc<dyn hub_store::JobStore> = Arc::clone(&app.store) as Arc<dyn hub_store::JobStore>;
+    let queue = hub_jobs::JobQueue::new(store);
+    let registry = hub_api::background::registry(&state, Duration::from_secs(300)).expect("registry");
+    let worker = hub_jobs::Worker::new(queue.clone(), registry, hub_jobs::WorkerConfig::default()).expect("worker");
+    let kind = hub_store::JobKind::parse(hub_api::background::REFRESH_DUE).expect("kind");
+
+    // A fresh token is left alone.
+    queue.enqueue(hub_store::NewJob::new(kind.clone(), json!({}))).await.expect("enqueue");
+    let before = app.emulators().token_requests(EmulatedProvider::HubSpot).refresh_token;
+    let run = worker.try_run_one().await.expect("run").expect("a job ran");
+    assert!(matches!(run.outcome, hub_jobs::JobOutcome::Succeeded), "{:?}", run.outcome);
+    assert_eq!(app.emulators().token_requests(EmulatedProvider::HubSpot).refresh_token, before);
+
+    // Past half its 4 s life the token is due, and the job refreshes it with no call waiting.
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    queue.enqueue(hub_store::NewJob::new(kind, json!({}))).await.expect("enqueue");
+    worker.try_run_one().await.expect("run").expect("a job ran");
+    assert_eq!(app.emulators().token_requests(EmulatedProvider::HubSpot).refresh_token, before + 1);
+    let (_, events) =
+        app.send(Method::GET, &format!("/v1/connections/{}/events", id(&created)), &app.admin_key, None).await;
+    assert_eq!(events[0]["kind"], "refreshed");
 }

@@ -75,19 +75,44 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let state = AppState::new(store, &keyring, settings);
-    let refresher = tokio::spawn(hub_api::refresher::run(
-        state.clone(),
-        std::time::Duration::from_secs(config.refresh_margin_seconds),
-        shutdown.clone(),
-    ));
+    let margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
+    let background = start_background(&state, margin, shutdown.clone()).await?;
     let app = hub_api::app(state);
     hub_api::serve(listener, app, shutdown).await?;
-    refresher.abort();
+    for task in background {
+        // Workers finish the jobs they hold (bounded by their drain timeout) before exiting.
+        let _ = task.await;
+    }
     if let Some(running) = emulators {
         running.stop().await.context("stopping the emulators")?;
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the job worker and the scheduler that runs the hub's own background work.
+async fn start_background(
+    state: &AppState,
+    refresh_margin: std::time::Duration,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let store: std::sync::Arc<dyn hub_store::JobStore> = state.store.clone();
+    let queue = hub_jobs::JobQueue::new(store);
+    let scheduler = hub_jobs::Scheduler::new(queue.clone(), hub_jobs::SchedulerConfig::default());
+    for schedule in hub_api::background::schedules()? {
+        scheduler.upsert(schedule).await?;
+    }
+    let registry = hub_api::background::registry(state, refresh_margin)?;
+    let worker = hub_jobs::Worker::new(queue, registry, hub_jobs::WorkerConfig::default())?;
+    let worker_shutdown = shutdown.clone();
+    Ok(vec![
+        tokio::spawn(async move { scheduler.run(shutdown).await }),
+        tokio::spawn(async move {
+            if let Err(error) = worker.run(worker_shutdown).await {
+                tracing::error!(%error, "the job worker stopped");
+            }
+        }),
+    ])
 }
 
 /// Cancels `token` on SIGTERM or Ctrl-C, so requests in flight finish before the process exits.
