@@ -16,34 +16,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-macro_rules! runtime_tests {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let store = hub_store::SqliteStore::open(&dir.path().join("hub.db")).await.expect("open sqlite");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(database) = hub_store::scratch::ScratchDatabase::for_test().await else { return };
-                    let store = hub_store::PostgresStore::connect(database.url()).await.expect("connect");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
-runtime_tests!(
+hub_store::tests_on_both_backends!(
     try_run_one_runs_due_jobs_by_priority_and_then_reports_idle,
     retryable_failures_back_off_then_dead_letter_with_the_reason,
     permanent_errors_dead_letter_at_once_and_panics_are_retried,

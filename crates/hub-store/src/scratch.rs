@@ -68,3 +68,46 @@ impl Drop for ScratchDatabase {
         }
     }
 }
+
+/// A migrated SQLite store in a fresh temporary directory, which lives as long as the guard.
+pub async fn sqlite_for_test() -> (tempfile::TempDir, crate::SqliteStore) {
+    let dir = tempfile::tempdir().expect("a temporary directory for the test database");
+    let store = crate::SqliteStore::open(&dir.path().join("hub.db")).await.expect("open the test SQLite database");
+    crate::Store::migrate(&store).await.expect("migrate the test SQLite database");
+    (dir, store)
+}
+
+/// A migrated PostgreSQL store in a fresh scratch database (dropped with the guard); `None` when
+/// PostgreSQL is unreachable outside CI (see [`ScratchDatabase::for_test`]).
+pub async fn postgres_for_test() -> Option<(ScratchDatabase, crate::PostgresStore)> {
+    let database = ScratchDatabase::for_test().await?;
+    let store = crate::PostgresStore::connect(database.url()).await.expect("connect to the scratch database");
+    crate::Store::migrate(&store).await.expect("migrate the scratch database");
+    Some((database, store))
+}
+
+/// Expands each `async fn name(store: Arc<dyn Store>)` into a test on SQLite and one on
+/// PostgreSQL: suites are written once and run against both backends.
+#[macro_export]
+macro_rules! tests_on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (_dir, store) = $crate::scratch::sqlite_for_test().await;
+                    super::$test(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let Some((_database, store)) = $crate::scratch::postgres_for_test().await else { return };
+                    super::$test(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}

@@ -12,34 +12,7 @@ use hub_core::tenancy::{
 };
 use hub_store::{ChangeContext, Store, StoreError};
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let store = hub_store::SqliteStore::open(&dir.path().join("hub.db")).await.expect("open sqlite");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let Some(database) = hub_store::scratch::ScratchDatabase::for_test().await else { return };
-                    let store = hub_store::PostgresStore::connect(database.url()).await.expect("connect");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+hub_store::tests_on_both_backends!(
     tenancy_round_trips,
     reads_are_filtered_by_scope,
     unique_names_conflict,

@@ -14,34 +14,7 @@ use hub_store::{
 };
 use serde_json::json;
 
-macro_rules! conformance {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let store = hub_store::SqliteStore::open(&dir.path().join("hub.db")).await.expect("open sqlite");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(database) = hub_store::scratch::ScratchDatabase::for_test().await else { return };
-                    let store = hub_store::PostgresStore::connect(database.url()).await.expect("connect");
-                    hub_store::Store::migrate(&store).await.expect("migrate");
-                    super::$test(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+hub_store::tests_on_both_backends!(
     enqueued_jobs_round_trip_and_are_scoped_by_network,
     a_thousand_concurrent_enqueues_of_one_unique_job_queue_one,
     claims_take_due_jobs_by_priority_then_run_at,
