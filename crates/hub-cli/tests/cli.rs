@@ -47,6 +47,16 @@ fn verify(dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
     )
 }
 
+/// `GET /v1/locations` on a running `hub serve` with `key`: its status.
+fn locations_status(listen: &str, key: &str) -> u16 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let response =
+            reqwest::Client::new().get(format!("http://{listen}/v1/locations")).bearer_auth(key).send().await;
+        response.expect("get").status().as_u16()
+    })
+}
+
 #[test]
 fn init_prints_the_network_and_an_admin_key_once() {
     let dir = tempfile::tempdir().expect("dir");
@@ -175,16 +185,7 @@ fn serve_initialises_a_fresh_directory_and_stops_cleanly_on_sigterm() {
         .expect("admin key printed once")
         .to_owned();
 
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let status = runtime.block_on(async {
-        reqwest::Client::new()
-            .get(format!("http://{listen}/v1/locations"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .expect("get")
-            .status()
-    });
+    let status = locations_status(&listen, &key);
     assert_eq!(status, 200);
 
     let pid = child.id().to_string();
@@ -251,16 +252,7 @@ fn keys_rotate_adds_a_master_key_and_old_api_keys_keep_working() {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     while stdout.read_line(&mut line).expect("read") > 0 && !line.contains("listening") {}
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let status = runtime.block_on(async {
-        reqwest::Client::new()
-            .get(format!("http://{listen}/v1/locations"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .expect("get")
-            .status()
-    });
+    let status = locations_status(&listen, &key);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 200);

@@ -138,6 +138,22 @@ macro_rules! impl_sql_store {
             row.ok_or(StoreError::NotFound { resource: "location" })?.try_into()
         }
 
+        async fn fetch_api_key(tx: &mut Tx<'_>, scope: &TenantScope, id: &ApiKeyId) -> StoreResult<ApiKey> {
+            let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                api_key_columns!(),
+                " FROM api_keys WHERE network_id = $1 AND id = $2 AND ($3 IS NULL OR franchisee_id = $3) \
+                 AND ($4 IS NULL OR location_id = $4)"
+            ))
+            .bind(scope.network_id.as_str())
+            .bind(id.as_str())
+            .bind(opt(scope.franchisee_id.as_ref()))
+            .bind(opt(scope.location_id.as_ref()))
+            .fetch_optional(&mut **tx)
+            .await?;
+            row.ok_or(StoreError::NotFound { resource: "api key" })?.try_into()
+        }
+
         async fn fetch_franchisee(tx: &mut Tx<'_>, scope: &TenantScope, id: &FranchiseeId) -> StoreResult<Franchisee> {
             let row: Option<FranchiseeRow> = sqlx::query_as(concat!(
                 "SELECT ",
@@ -739,19 +755,10 @@ macro_rules! impl_sql_store {
             }
 
             async fn get_api_key(&self, scope: &TenantScope, id: &ApiKeyId) -> StoreResult<ApiKey> {
-                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    api_key_columns!(),
-                    " FROM api_keys WHERE network_id = $1 AND id = $2 AND ($3 IS NULL OR franchisee_id = $3) \
-                     AND ($4 IS NULL OR location_id = $4)"
-                ))
-                .bind(scope.network_id.as_str())
-                .bind(id.as_str())
-                .bind(opt(scope.franchisee_id.as_ref()))
-                .bind(opt(scope.location_id.as_ref()))
-                .fetch_optional(&self.reader)
-                .await?;
-                row.ok_or(StoreError::NotFound { resource: "api key" })?.try_into()
+                let mut tx = self.reader.begin().await?;
+                let key = fetch_api_key(&mut tx, scope, id).await?;
+                tx.commit().await?;
+                Ok(key)
             }
 
             async fn list_api_keys(&self, scope: &TenantScope, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
@@ -773,19 +780,7 @@ macro_rules! impl_sql_store {
 
             async fn revoke_api_key(&self, scope: &TenantScope, ctx: &ChangeContext, id: &ApiKeyId) -> StoreResult<ApiKey> {
                 let mut tx = self.writer.begin().await?;
-                let row: Option<ApiKeyRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    api_key_columns!(),
-                    " FROM api_keys WHERE network_id = $1 AND id = $2 AND ($3 IS NULL OR franchisee_id = $3) \
-                     AND ($4 IS NULL OR location_id = $4)"
-                ))
-                .bind(scope.network_id.as_str())
-                .bind(id.as_str())
-                .bind(opt(scope.franchisee_id.as_ref()))
-                .bind(opt(scope.location_id.as_ref()))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let mut key: ApiKey = row.ok_or(StoreError::NotFound { resource: "api key" })?.try_into()?;
+                let mut key = fetch_api_key(&mut tx, scope, id).await?;
                 if key.revoked_at.is_some() {
                     return Ok(key);
                 }

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use hub_core::access::{Actor, Permission, TenantScope};
+use hub_core::connection::Connection;
 use hub_core::id::ApiKeyId;
 use hub_oauth::{CallbackError, CallbackParams, OAuthError, sha256_hex};
 use hub_store::{ChangeContext, ConnectLink, OAuthState, StoreError};
@@ -49,8 +50,9 @@ fn failure(status: StatusCode, reason: &str) -> Response {
     )
 }
 
-/// The key that started an authorization must still be live and allowed to connect.
-async fn check_starter(state: &AppState, oauth_state: &OAuthState) -> Result<(), CallbackError> {
+/// The connection an authorization completes, provided the key that started it is still live
+/// and allowed to connect it.
+async fn check_starter(state: &AppState, oauth_state: &OAuthState) -> Result<Connection, CallbackError> {
     let key_id = ApiKeyId::parse(&oauth_state.started_by).map_err(|_| CallbackError::PrincipalNoLongerValid)?;
     let scope = TenantScope::network(oauth_state.network_id.clone());
     let key = match state.store.get_api_key(&scope, &key_id).await {
@@ -63,7 +65,7 @@ async fn check_starter(state: &AppState, oauth_state: &OAuthState) -> Result<(),
     if !principal.may(Permission::ManageConnections) || !principal.scope.contains(&connection.scope()) {
         return Err(CallbackError::PrincipalNoLongerValid);
     }
-    Ok(())
+    Ok(connection)
 }
 
 /// Where providers send the person back after consent. Completes the connection, or says why not.
@@ -79,13 +81,9 @@ async fn callback(
         Ok(oauth_state) => oauth_state,
         Err(error) => return failure(StatusCode::BAD_REQUEST, &error.to_string()),
     };
-    if let Err(error) = check_starter(&state, &oauth_state).await {
-        return failure(StatusCode::BAD_REQUEST, &error.to_string());
-    }
-    let scope = TenantScope::network(oauth_state.network_id.clone());
-    let connection = match state.store.get_connection(&scope, &oauth_state.connection_id).await {
+    let connection = match check_starter(&state, &oauth_state).await {
         Ok(connection) => connection,
-        Err(_) => return failure(StatusCode::BAD_REQUEST, "the connection no longer exists"),
+        Err(error) => return failure(StatusCode::BAD_REQUEST, &error.to_string()),
     };
     let app = match app_for(&state, &connection).await {
         Ok(app) => app,
