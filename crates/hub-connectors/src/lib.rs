@@ -1,4 +1,5 @@
-//! Franchise Hub's connectors: the declarative catalog of every provider the hub talks to.
+//! Franchise Hub's connectors: the declarative catalog of every provider the hub talks to, and the
+//! [`source::SourceConnector`] seam through which connectors read providers into unified records.
 //!
 //! The catalog is data, not code: auth kind, endpoints per environment, token behaviour, paging,
 //! rate limits, webhook signature scheme and the unified models each provider reads and writes.
@@ -7,5 +8,6 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod source;
 
 pub use catalog::{Environment, ProviderDefinition, ProviderUrls, catalog, provider};

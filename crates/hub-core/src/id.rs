@@ -177,6 +177,16 @@ prefixed_id!(
     "job"
 );
 prefixed_id!(
+    /// A unified record (a sale, a customer, …): stable however often the provider changes it.
+    RecordId,
+    "rec"
+);
+prefixed_id!(
+    /// One run of the sync engine over a connection.
+    SyncRunId,
+    "sync"
+);
+prefixed_id!(
     /// A job-queue worker (one per `Worker` instance): the holder named on a job's lease.
     WorkerId,
     "wkr"

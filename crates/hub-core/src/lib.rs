@@ -6,7 +6,9 @@ pub mod audit;
 pub mod connection;
 pub mod error;
 pub mod id;
+pub mod money;
 pub mod page;
+pub mod records;
 pub mod tenancy;
 
 pub use error::{ErrorCode, ValidationError};

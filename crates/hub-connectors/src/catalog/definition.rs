@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::{AuthKind, TokenBehaviour};
-use super::model::Model;
 use super::signature::SignatureScheme;
 use super::traffic::{Pagination, RateLimitPolicy};
+use hub_core::records::Model;
 
 /// Everything the hub needs to know about one provider before it writes a line of client code.
 ///

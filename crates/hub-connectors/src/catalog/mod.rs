@@ -6,7 +6,6 @@
 mod auth;
 mod definition;
 pub mod durations;
-mod model;
 mod providers;
 mod signature;
 mod traffic;
@@ -18,7 +17,7 @@ pub use auth::{
     ApiKeyPlacement, AuthKind, ClientAuth, Expiry, Pkce, Refresh, TimestampFormat, TokenBehaviour, TokenBody,
 };
 pub use definition::{Category, EndpointSet, Endpoints, Environment, ProviderDefinition, ProviderUrls};
-pub use model::Model;
+pub use hub_core::records::Model;
 pub use signature::{SignatureAlgorithm, SignatureEncoding, SignatureKind, SignatureScheme};
 pub use traffic::{LimitBasis, NextCursor, Pagination, Rate, RateLimitPolicy, RateLimitScope};
 

@@ -86,6 +86,7 @@ pub(super) const DEFINITION: ProviderDefinition = ProviderDefinition {
         Model::Location,
         Model::StaffMember,
         Model::Customer,
+        Model::Appointment,
         Model::Sale,
         Model::Refund,
         Model::Timecard,
