@@ -12,36 +12,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+pub use hub_core::records::SyncMode;
 use hub_core::records::{Model, SourceRecord};
-
-/// How much to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SyncMode {
-    /// Everything the provider has (its whole history within the connector's reach). The engine
-    /// soft-deletes what a full sync no longer sees.
-    Full,
-    /// What changed since the last successful sync of the model.
-    Incremental,
-}
-
-impl SyncMode {
-    /// The wire name (`full`, `incremental`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::Incremental => "incremental",
-        }
-    }
-
-    /// Parses the wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "full" => Some(Self::Full),
-            "incremental" => Some(Self::Incremental),
-            _ => None,
-        }
-    }
-}
 
 /// One page to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,9 @@ mod jobs_admin_sql;
 mod jobs_rows;
 mod jobs_sql;
 mod postgres;
+mod records;
+mod records_rows;
+mod records_sql;
 mod rows;
 pub mod scratch;
 mod sql;
@@ -40,6 +43,10 @@ pub use jobs::{
     NewJob, NewSchedule, Schedule,
 };
 pub use postgres::PostgresStore;
+pub use records::{
+    MAX_PAGE_RECORDS, NewSyncRun, PageCounts, RecordFilter, RecordStore, RecordUpsert, SyncCheckpoint, SyncCursor,
+    SyncPage, SyncRun, SyncRunStatus,
+};
 pub use sqlite::SqliteStore;
 
 /// Result of every store call.
@@ -78,7 +85,7 @@ impl ChangeContext {
 
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
-pub trait Store: ConnectionStore + JobStore + Send + Sync + 'static {
+pub trait Store: ConnectionStore + JobStore + RecordStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Applies this backend's pending migrations.

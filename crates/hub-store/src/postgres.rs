@@ -50,3 +50,13 @@ crate::jobs_sql::impl_job_store!(
                 CAST(r ->> 5 AS TIMESTAMPTZ), r ->> 6, 0, CAST(r ->> 7 AS INTEGER), $1, $1 \
                 FROM jsonb_array_elements(CAST($2 AS jsonb)) AS r"
 );
+
+// Page writes lock the rows they read, so a concurrent writer of the same records (a webhook
+// applying an event while a sync runs) waits instead of computing a stale version.
+crate::records_sql::impl_record_store!(
+    store: PostgresStore,
+    in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"),
+    rows: ("jsonb_array_elements(CAST(", " AS jsonb)) AS v(value)"),
+    instant: "TIMESTAMPTZ",
+    for_update: " FOR UPDATE"
+);

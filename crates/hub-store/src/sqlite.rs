@@ -82,3 +82,11 @@ crate::jobs_sql::impl_job_store!(
     json_rows: "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', value ->> 5, \
                 value ->> 6, 0, value ->> 7, $1, $1 FROM json_each($2) WHERE true"
 );
+
+crate::records_sql::impl_record_store!(
+    store: SqliteStore,
+    in_json: (" IN (SELECT value FROM json_each(", "))"),
+    rows: ("json_each(", ") AS v"),
+    instant: "TEXT",
+    for_update: ""
+);

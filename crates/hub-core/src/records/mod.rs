@@ -120,6 +120,36 @@ impl SourceRecord {
     }
 }
 
+/// How much to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Everything the provider has (its whole history within the connector's reach). The engine
+    /// soft-deletes what a full sync no longer sees.
+    Full,
+    /// What changed since the last successful sync of the model.
+    Incremental,
+}
+
+impl SyncMode {
+    /// The wire name (`full`, `incremental`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Incremental => "incremental",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "full" => Some(Self::Full),
+            "incremental" => Some(Self::Incremental),
+            _ => None,
+        }
+    }
+}
+
 /// What happened to a record, as the change feed says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
