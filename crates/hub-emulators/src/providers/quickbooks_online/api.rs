@@ -105,7 +105,8 @@ fn entity_kind(name: &str) -> Result<EntityKind, QboFault> {
     })
 }
 
-/// `POST /{entity}`: create, or update with `Id` + `SyncToken`; `requestid` makes it idempotent.
+/// `POST /{entity}`: create, update with `Id` + `SyncToken`, or `operation=delete`;
+/// `requestid` makes it idempotent.
 async fn write(
     State(state): State<EmulatorState>,
     Path((realm, entity)): Path<(String, String)>,
@@ -115,13 +116,23 @@ async fn write(
 ) -> Answer {
     let _in_flight = admit(&state, &realm, &headers)?;
     let kind = entity_kind(&entity)?;
-    if let Some(operation) = params.get("operation").filter(|operation| !operation.eq_ignore_ascii_case("update")) {
-        return Err(QboFault::unsupported(format!("operation={operation} is not supported by the emulator")).into());
-    }
+    let delete = match params.get("operation").map(|operation| operation.to_ascii_lowercase()).as_deref() {
+        None | Some("update") => false,
+        Some("delete") => true,
+        Some(other) => {
+            return Err(QboFault::unsupported(format!("operation={other} is not supported by the emulator")).into());
+        }
+    };
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| QboFault::invalid_property(None, format!("the request body is not JSON ({error})")))?;
     let request_id = params.get("requestid").map(String::as_str).filter(|id| !id.is_empty());
-    answer(kind.name(), state.quickbooks().write(&realm, kind, &body, request_id)?)
+    let quickbooks = state.quickbooks();
+    let entity = if delete {
+        quickbooks.delete(&realm, kind, &body, request_id)?
+    } else {
+        quickbooks.write(&realm, kind, &body, request_id)?
+    };
+    answer(kind.name(), entity)
 }
 
 /// `GET /{entity}/{id}`.

@@ -67,6 +67,7 @@ async fn index() -> Json<Value> {
         "api_base": "/quickbooks-online/v3/company/{realmId}",
         "api": [
             "POST /quickbooks-online/v3/company/{realmId}/{customer|item|invoice|payment}[?requestid=…&minorversion=…]",
+            "POST /quickbooks-online/v3/company/{realmId}/{invoice|payment}?operation=delete",
             "GET /quickbooks-online/v3/company/{realmId}/{entity}/{id}",
             "GET|POST /quickbooks-online/v3/company/{realmId}/query?query=select …",
             "GET /quickbooks-online/v3/company/{realmId}/cdc?entities=Invoice,Payment&changedSince=…",

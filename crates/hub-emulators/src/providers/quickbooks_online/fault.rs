@@ -71,14 +71,17 @@ impl QboFault {
         self.code
     }
 
+    /// The `Fault.type`.
     pub fn kind(&self) -> FaultKind {
         self.kind
     }
 
+    /// QBO's standard message for the code (`Duplicate Name Exists Error`).
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// What exactly was wrong, naming the record or value.
     pub fn detail(&self) -> &str {
         &self.detail
     }

@@ -72,6 +72,25 @@ impl QuickBooks {
         Ok(written.entity)
     }
 
+    /// Deletes an invoice or payment exactly as `POST /v3/company/{realm}/{entity}?operation=delete`
+    /// does (body `Id` + `SyncToken`); answers QBO's `{"status": "Deleted", "Id": …}` stub.
+    pub fn delete(
+        &self,
+        realm: &str,
+        kind: EntityKind,
+        body: &Value,
+        request_id: Option<&str>,
+    ) -> Result<Value, QboFault> {
+        let written = lock(&self.shared.companies).entry(realm.to_owned()).or_default().delete(
+            kind,
+            body,
+            request_id,
+            clock::now(),
+        )?;
+        self.shared.webhooks.notify(realm, &written.changes);
+        Ok(written.entity)
+    }
+
     /// One entity as `GET /v3/company/{realm}/{entity}/{id}` returns it.
     pub fn read(&self, realm: &str, kind: EntityKind, id: &str) -> Result<Value, QboFault> {
         self.with_company(realm, |company| company.read(kind, id))

@@ -1,7 +1,7 @@
 //! QuickBooks Online (`quickbooks-online.md`, schemas `../specs/quickbooks/*.xsd`): Intuit's
 //! OAuth server and the Accounting API the hub posts royalty invoices to and reads paid status
 //! from — per-realm companies with customers, items, invoices and payments; create, sparse
-//! update, read, query, CDC; `requestid` idempotency; QBO's `Fault` envelope and codes;
+//! update, delete (invoices and payments), read, query, CDC; `requestid` idempotency; QBO's `Fault` envelope and codes;
 //! throttling; signed webhooks; and a control surface to seed, inspect and steer it all.
 
 mod api;

@@ -165,3 +165,38 @@ async fn payments_apply_to_invoices_and_lower_their_balance() {
     let refused = harness.state().quickbooks().mark_invoice_paid(REALM, &id(&invoice)).expect_err("nothing to pay");
     assert_eq!(refused.code(), "6000");
 }
+
+#[tokio::test]
+async fn deleting_payments_and_invoices_restores_balances_and_shows_in_cdc() {
+    let harness = Harness::start().await;
+    let company = connect(&harness, REALM).await;
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let customer = company.customer("Closing Cuts").await;
+    let royalty = company.item("Royalty").await;
+    let invoice = company.invoice(&customer, &royalty, 100.0).await;
+    let payment = harness.state().quickbooks().mark_invoice_paid(REALM, &id(&invoice)).expect("an open invoice");
+    let delete = |entity: &'static str, body: serde_json::Value| {
+        let company = &company;
+        async move { company.post_with(entity, &[("operation", "delete")], &body).await }
+    };
+
+    delete("payment", json!({"Id": id(&payment), "SyncToken": "1"})).await.assert_fault(400, "5010", "ValidationFault");
+    let deleted = delete("payment", json!({"Id": id(&payment), "SyncToken": "0"})).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{deleted:?}");
+    assert_eq!(deleted.body["Payment"], json!({"domain": "QBO", "status": "Deleted", "Id": id(&payment)}));
+    company.get(&format!("/payment/{}", id(&payment))).await.assert_fault(400, "610", "ValidationFault");
+    let reopened = company.get(&format!("/invoice/{}", id(&invoice))).await.body["Invoice"].clone();
+    assert_eq!((reopened["Balance"].clone(), reopened["SyncToken"].clone()), (json!(100.0), json!("2")));
+    assert_eq!(reopened["LinkedTxn"], json!([]));
+
+    delete("customer", json!({"Id": customer, "SyncToken": "0"})).await.assert_fault(400, "500", "ValidationFault");
+    let gone = delete("invoice", json!({"Id": id(&invoice), "SyncToken": "2"})).await;
+    assert_eq!(gone.body["Invoice"]["status"], "Deleted", "{gone:?}");
+    assert_eq!(company.select("select count(*) from Invoice").await["totalCount"], json!(0));
+
+    let cdc = company.get(&format!("/cdc?entities=Invoice,Payment&changedSince={since}")).await;
+    let responses = &cdc.body["CDCResponse"][0]["QueryResponse"];
+    assert_eq!(responses[0]["Invoice"][0]["status"], "Deleted", "{cdc:?}");
+    assert_eq!(responses[0]["Invoice"][0]["Id"], invoice["Id"]);
+    assert_eq!(responses[1]["Payment"][0]["status"], "Deleted");
+}

@@ -228,9 +228,13 @@ async fn every_key_the_emulator_emits_is_declared_by_the_qbo_xsds() {
             "Line": [{"Amount": 20.0, "LinkedTxn": [{"TxnId": id(&invoice), "TxnType": "Invoice"}]}]}))
         .await;
     harness.state().quickbooks().mark_invoice_paid(REALM, &id(&invoice)).expect("an open invoice");
+    let doomed = company.invoice(&id(&customer), &id(&item), 5.0).await;
+    let deleted =
+        company.post_with("invoice", &[("operation", "delete")], &json!({"Id": id(&doomed), "SyncToken": "0"})).await;
 
     let since = (Utc::now() - Duration::minutes(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut responses = vec![
+        deleted.body,
         company.get(&format!("/customer/{}", id(&customer))).await.body,
         company.get(&format!("/item/{}", id(&item))).await.body,
         company.get(&format!("/invoice/{}", id(&invoice))).await.body,
@@ -242,7 +246,7 @@ async fn every_key_the_emulator_emits_is_declared_by_the_qbo_xsds() {
         company.get(&format!("/cdc?entities=Customer,Item,Invoice,Payment&changedSince={since}")).await.body,
     ];
     // Query answers are checked inside the envelope.
-    for index in [3, 4] {
+    for index in [4, 5] {
         responses[index] = json!({"QueryResponse": responses[index], "time": "2026-11-24T10:00:00.000+00:00"});
     }
     harness.state().quickbooks().force_throttle(REALM, 1);

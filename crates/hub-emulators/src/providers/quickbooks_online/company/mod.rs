@@ -1,6 +1,7 @@
 //! One QuickBooks company (a realm) in memory: its customers, items, invoices and payments, the
 //! id sequences QBO hands out, `requestid` idempotency, and reads as QBO renders them.
 
+mod deletes;
 mod idempotency;
 mod writes;
 
@@ -23,6 +24,7 @@ use idempotency::Idempotency;
 pub(crate) enum Operation {
     Create,
     Update,
+    Delete,
 }
 
 impl Operation {
@@ -31,6 +33,7 @@ impl Operation {
         match self {
             Self::Create => "Create",
             Self::Update => "Update",
+            Self::Delete => "Delete",
         }
     }
 
@@ -39,6 +42,7 @@ impl Operation {
         match self {
             Self::Create => "created",
             Self::Update => "updated",
+            Self::Delete => "deleted",
         }
     }
 }
@@ -91,6 +95,25 @@ impl Default for Sequences {
     }
 }
 
+/// A deleted transaction, for CDC (`status: "Deleted"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Tombstone {
+    kind: EntityKind,
+    id: u64,
+    deleted: DateTime<Utc>,
+}
+
+impl Tombstone {
+    fn render(&self) -> Value {
+        serde_json::json!({
+            "domain": "QBO",
+            "status": "Deleted",
+            "Id": self.id.to_string(),
+            "MetaData": {"LastUpdatedTime": super::clock::meta_time(self.deleted)},
+        })
+    }
+}
+
 /// One company's data.
 #[derive(Debug, Default)]
 pub(crate) struct Company {
@@ -99,6 +122,7 @@ pub(crate) struct Company {
     items: BTreeMap<u64, Record<Item>>,
     invoices: BTreeMap<u64, Record<Invoice>>,
     payments: BTreeMap<u64, Record<Payment>>,
+    deleted: Vec<Tombstone>,
     sequences: Sequences,
     idempotency: Idempotency,
 }
@@ -131,12 +155,36 @@ impl Company {
         request_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Written, QboFault> {
-        if let Some(entity) = request_id.and_then(|id| self.idempotency.get(id)) {
+        self.idempotent(kind, "save", request_id, |company| writes::write(company, kind, body, now))
+    }
+
+    /// Deletes a transaction (`operation=delete`, body `Id` + `SyncToken`).
+    pub fn delete(
+        &mut self,
+        kind: EntityKind,
+        body: &Value,
+        request_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Written, QboFault> {
+        self.idempotent(kind, "delete", request_id, |company| deletes::delete(company, kind, body, now))
+    }
+
+    /// Runs a write once per request id (per entity and operation); replays answer the first
+    /// result. Refused writes are not remembered, so a fixed body can be retried.
+    fn idempotent(
+        &mut self,
+        kind: EntityKind,
+        operation: &str,
+        request_id: Option<&str>,
+        write: impl FnOnce(&mut Self) -> Result<Written, QboFault>,
+    ) -> Result<Written, QboFault> {
+        let key = request_id.map(|id| format!("{kind}:{operation}:{id}"));
+        if let Some(entity) = key.as_deref().and_then(|key| self.idempotency.get(key)) {
             return Ok(Written { entity: entity.clone(), changes: Vec::new() });
         }
-        let written = writes::write(self, kind, body, now)?;
-        if let Some(request_id) = request_id {
-            self.idempotency.remember(request_id, written.entity.clone());
+        let written = write(self)?;
+        if let Some(key) = key {
+            self.idempotency.remember(&key, written.entity.clone());
         }
         Ok(written)
     }
@@ -164,7 +212,8 @@ impl Company {
         }
     }
 
-    /// Entities of a kind whose `LastUpdatedTime` is at or after `since`, oldest change first.
+    /// Entities of a kind whose `LastUpdatedTime` is at or after `since`, and those deleted
+    /// since (as `status: "Deleted"` stubs), oldest change first.
     pub fn changed_since(&self, kind: EntityKind, since: DateTime<Utc>) -> Vec<Value> {
         let mut changed: Vec<(DateTime<Utc>, u64, Value)> = match kind {
             EntityKind::Customer => collect(&self.customers, since, |record| self.render_customer(record)),
@@ -172,6 +221,12 @@ impl Company {
             EntityKind::Invoice => collect(&self.invoices, since, |record| Invoice::render(record, self)),
             EntityKind::Payment => collect(&self.payments, since, |record| Payment::render(record, self)),
         };
+        changed.extend(
+            self.deleted
+                .iter()
+                .filter(|tombstone| tombstone.kind == kind && tombstone.deleted >= since)
+                .map(|tombstone| (tombstone.deleted, tombstone.id, tombstone.render())),
+        );
         changed.sort_by_key(|(updated, id, _)| (*updated, *id));
         changed.into_iter().map(|(_, _, value)| value).collect()
     }

@@ -45,7 +45,7 @@ pub(super) fn write(
     Ok(Written { entity, changes })
 }
 
-fn change(kind: EntityKind, id: u64, operation: Operation, at: DateTime<Utc>) -> Change {
+pub(super) fn change(kind: EntityKind, id: u64, operation: Operation, at: DateTime<Utc>) -> Change {
     Change { kind, id, operation, at }
 }
 
@@ -56,7 +56,7 @@ fn next(sequence: &mut u64) -> u64 {
 }
 
 /// The record an update names, if its `SyncToken` is the current one.
-fn target<T>(
+pub(super) fn target<T>(
     records: &BTreeMap<u64, Record<T>>,
     kind: EntityKind,
     id: &str,
@@ -225,7 +225,7 @@ fn update_payment(
 
 /// Moves invoice balances from what `before` applied to what `after` applies; every invoice
 /// whose balance or links change gets a new `SyncToken` (QBO changes the invoice too).
-fn apply(
+pub(super) fn apply(
     company: &mut Company,
     payment_id: u64,
     before: Option<&Payment>,

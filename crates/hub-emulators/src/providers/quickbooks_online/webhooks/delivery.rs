@@ -42,7 +42,7 @@ pub struct WebhookDelivery {
     pub event_id: String,
     pub entity: EntityKind,
     pub entity_id: String,
-    /// `Create` or `Update`.
+    /// `Create`, `Update` or `Delete`.
     pub operation: String,
     pub url: String,
     /// The raw body sent.
