@@ -171,6 +171,7 @@ fn rate_limited(provider: &str, retry_after_secs: u64) -> Response {
             json!({"status": "error", "message": "You have reached your secondly limit.", "category": "RATE_LIMITS"})
         }
         "twilio" => json!({"code": 20429, "message": "Too Many Requests", "status": 429}),
+        "quickbooks-online" => crate::providers::quickbooks_online::QboFault::throttled().to_json(),
         _ => json!({"error": "rate_limited"}),
     };
     let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();

@@ -28,6 +28,15 @@ pub use error::EmulatorError;
 pub use faults::{FaultRule, HttpFault};
 pub use providers::EmulatedProvider;
 pub use server::{RunningEmulator, serve, start};
+
+/// QuickBooks Online's emulated Accounting API: the [`quickbooks_online::QuickBooks`] control
+/// handle (from [`EmulatorState::quickbooks`]) and the types it takes and returns.
+pub mod quickbooks_online {
+    pub use crate::providers::quickbooks_online::{
+        DeliveryAttempt, EntityKind, FaultKind, QboFault, QuickBooks, ThrottleLimits, WebhookConfig, WebhookDelivery,
+        WebhookFormat, intuit_signature,
+    };
+}
 pub use state::{
     ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorState, Fault, TokenInfo, TokenLifetimes,
     TokenRequestCounts,

@@ -7,7 +7,7 @@ mod franconnect;
 mod google;
 mod hubspot;
 mod power_bi;
-mod quickbooks_online;
+pub(crate) mod quickbooks_online;
 mod sage_intacct;
 mod salesforce;
 mod square;
@@ -128,6 +128,7 @@ pub(crate) fn routes() -> Router<EmulatorState> {
         .into_iter()
         .fold(Router::new(), |router, provider| router.merge(oauth::routes(profile(provider))))
         .merge(square::extra_routes())
+        .merge(quickbooks_online::routes())
 }
 
 #[cfg(test)]

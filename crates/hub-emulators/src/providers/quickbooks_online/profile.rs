@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 
-use super::EmulatedProvider;
 use crate::oauth::errors::BearerFailure;
 use crate::oauth::profile::{
     AuthorizeRules, BodyFormat, ClientAuthRule, DefaultLifetimes, Issued, PkceRule, Profile, RefreshCondition,
     RefreshRule, ResponseStyle, RevokeRequest, RevokeRules, TokenContext,
 };
+use crate::providers::EmulatedProvider;
 
 pub(crate) static PROFILE: Profile = Profile {
     provider: EmulatedProvider::QuickBooksOnline,
@@ -63,7 +63,8 @@ impl ResponseStyle for IntuitStyle {
         Json(body).into_response()
     }
 
-    /// The documented `Fault` shape, `AuthenticationFault` type.
+    /// The documented `Fault` shape, `AuthenticationFault` type (also what the Accounting API
+    /// answers for a missing, expired or revoked token).
     fn unauthorized(&self, failure: BearerFailure) -> Response {
         let body = json!({
             "Fault": {
