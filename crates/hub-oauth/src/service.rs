@@ -419,15 +419,31 @@ impl ConnectionService {
         priority: Priority,
         build: impl Fn(&reqwest::Client, &SecretString) -> reqwest::RequestBuilder,
     ) -> Result<ProviderResponse, OAuthError> {
+        self.call_with_token_shaped(connection, app, ctx, priority, build, |call| call).await
+    }
+
+    /// [`Self::call_with_token`], with `shape` adding what the stack needs to know about this
+    /// provider's calls (its rate limits, its classifier, an idempotency key) before each send.
+    pub async fn call_with_token_shaped(
+        &self,
+        connection: &Connection,
+        app: &OAuthApp,
+        ctx: &ChangeContext,
+        priority: Priority,
+        build: impl Fn(&reqwest::Client, &SecretString) -> reqwest::RequestBuilder,
+        shape: impl Fn(ProviderCall) -> ProviderCall,
+    ) -> Result<ProviderResponse, OAuthError> {
         let mut retried = false;
         let mut token = self.access_token(connection, app, ctx, false).await?;
         loop {
             let request = build(self.http.http(), &token)
                 .build()
                 .map_err(|_| OAuthError::Token(TokenError::Malformed("the request could not be built".into())))?;
-            let call = ProviderCall::new(app.provider.clone(), format!("{}:{}", app.provider, app.client_id), request)
-                .connection(connection.id.to_string())
-                .priority(priority);
+            let call = shape(
+                ProviderCall::new(app.provider.clone(), format!("{}:{}", app.provider, app.client_id), request)
+                    .connection(connection.id.to_string())
+                    .priority(priority),
+            );
             let response = match self.http.execute(call).await {
                 Ok(response) => response,
                 Err(error) => match error.response() {
