@@ -1,0 +1,244 @@
+//! One page of each model's walk: which request to send, given the cursor (or its absence), how
+//! to read the answer, and where the walk goes next.
+//!
+//! | model | request | full | incremental |
+//! |---|---|---|---|
+//! | locations | `GET /v2/locations` | one page, every location | the same |
+//! | staff | `POST /v2/team-members/search` ×200 | every member | the same (no `updated_at` filter exists) |
+//! | customers | `POST /v2/customers/search` ×100, by `created_at` | every profile | `updated_at` ≥ since |
+//! | sales | `POST /v2/orders/search` ×1000, ≤10 locations a call | `COMPLETED`, by `created_at` | `updated_at` ≥ since, by `updated_at` |
+//! | refunds | `GET /v2/refunds` ×100 | created since `history_start` | `updated_at` ≥ since |
+//! | payouts | `GET /v2/payouts` ×100, one location a call | created since `history_start` | created ≥ since − trailing window |
+//! | timecards | `POST /v2/labor/timecards/search` ×200, by start | every shift | started ≥ since − trailing window |
+//! | appointments | `GET /v2/bookings` ×100, 31-day `start_at` windows | `history_start` → now + horizon | since − trailing window → now + horizon |
+//!
+//! Sales, payouts and staff start with a `GET /v2/locations` to learn the seller's location ids,
+//! which then travel in the cursor. An incremental sync without `changed_since` (the model's first)
+//! walks like a full one.
+
+use chrono::{DateTime, Utc};
+use hub_core::records::Model;
+
+use super::catalog;
+use super::cursor::{
+    AppointmentWalk, CustomerWalk, PayoutWalk, RefundWalk, SaleWalk, StaffWalk, TimecardWalk, decode, encode, next_page,
+};
+use super::errors::read;
+use super::requests::{self, ORDERS_LOCATIONS_PER_CALL};
+use super::wire;
+use super::{SquareSettings, mapping, sale};
+use crate::source::{ConnectorError, FetchRequest, FetchedPage, ProviderApi, SyncMode};
+
+/// The longest `start_at` range one `ListBookings` call covers (its default range, 31 days).
+pub(crate) const BOOKINGS_WINDOW_DAYS: i64 = 31;
+
+/// The `updated_at` boundary of an incremental walk; `None` for full walks.
+fn changed_since(request: &FetchRequest<'_>) -> Option<DateTime<Utc>> {
+    match request.mode {
+        SyncMode::Full => None,
+        SyncMode::Incremental => request.changed_since,
+    }
+}
+
+fn page(records: Vec<hub_core::records::SourceRecord>, next_cursor: Option<String>) -> FetchedPage {
+    FetchedPage { records, deleted: Vec::new(), next_cursor }
+}
+
+async fn list_locations(api: &dyn ProviderApi) -> Result<Vec<wire::Location>, ConnectorError> {
+    let response = api.send(requests::list_locations()).await?;
+    Ok(read::<wire::ListLocationsResponse>(&response, "ListLocations")?.locations)
+}
+
+async fn location_ids(api: &dyn ProviderApi) -> Result<Vec<String>, ConnectorError> {
+    Ok(list_locations(api).await?.into_iter().map(|location| location.id).collect())
+}
+
+/// Locations come in one answer, so there is never a cursor to continue from.
+pub(crate) async fn locations(
+    api: &dyn ProviderApi,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    if request.cursor.is_some() {
+        return Err(ConnectorError::Unsupported("Square locations come in one page: that cursor is not ours".into()));
+    }
+    Ok(page(list_locations(api).await?.iter().map(mapping::location).collect(), None))
+}
+
+pub(crate) async fn staff(api: &dyn ProviderApi, request: &FetchRequest<'_>) -> Result<FetchedPage, ConnectorError> {
+    let (location_ids, square_cursor) = match request.cursor {
+        None => (location_ids(api).await?, None),
+        Some(text) => {
+            let walk: StaffWalk = decode(text, Model::StaffMember)?;
+            (walk.location_ids, Some(walk.page))
+        }
+    };
+    let response = api.send(requests::search_team_members(square_cursor.as_deref())).await?;
+    let answer: wire::SearchTeamMembersResponse = read(&response, "SearchTeamMembers")?;
+    let records = answer.team_members.iter().map(|member| mapping::team_member(member, &location_ids)).collect();
+    let next = next_page(answer.cursor).map(|page| encode(Model::StaffMember, &StaffWalk { location_ids, page }));
+    Ok(page(records, next))
+}
+
+pub(crate) async fn customers(
+    api: &dyn ProviderApi,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    let (updated_since, square_cursor) = match request.cursor {
+        None => (changed_since(request), None),
+        Some(text) => {
+            let walk: CustomerWalk = decode(text, Model::Customer)?;
+            (walk.updated_since, Some(walk.page))
+        }
+    };
+    let response = api.send(requests::search_customers(updated_since, square_cursor.as_deref())).await?;
+    let answer: wire::SearchCustomersResponse = read(&response, "SearchCustomers")?;
+    let records = answer.customers.iter().map(mapping::customer).collect();
+    let next = next_page(answer.cursor).map(|page| encode(Model::Customer, &CustomerWalk { updated_since, page }));
+    Ok(page(records, next))
+}
+
+pub(crate) async fn sales(api: &dyn ProviderApi, request: &FetchRequest<'_>) -> Result<FetchedPage, ConnectorError> {
+    let walk = match request.cursor {
+        None => {
+            let location_ids = location_ids(api).await?;
+            if location_ids.is_empty() {
+                return Ok(page(Vec::new(), None));
+            }
+            SaleWalk { location_ids, batch: 0, updated_since: changed_since(request), page: None }
+        }
+        Some(text) => decode(text, Model::Sale)?,
+    };
+    let batch = walk
+        .location_ids
+        .chunks(ORDERS_LOCATIONS_PER_CALL)
+        .nth(walk.batch)
+        .ok_or_else(|| ConnectorError::Unsupported("Square sale cursor points past its last location".into()))?;
+    let response = api.send(requests::search_orders(batch, walk.updated_since, walk.page.as_deref())).await?;
+    let answer: wire::SearchOrdersResponse = read(&response, "SearchOrders")?;
+    let variations = catalog::look_up(api, sale::catalog_ids(&answer.orders)).await?;
+    let mut records = Vec::with_capacity(answer.orders.len());
+    for order in &answer.orders {
+        records.extend(sale::order(order, &variations)?);
+    }
+    let next = match next_page(answer.cursor) {
+        Some(square_cursor) => Some(SaleWalk { page: Some(square_cursor), ..walk }),
+        None if (walk.batch + 1) * ORDERS_LOCATIONS_PER_CALL < walk.location_ids.len() => {
+            Some(SaleWalk { batch: walk.batch + 1, page: None, ..walk })
+        }
+        None => None,
+    };
+    Ok(page(records, next.map(|walk| encode(Model::Sale, &walk))))
+}
+
+pub(crate) async fn refunds(
+    api: &dyn ProviderApi,
+    settings: &SquareSettings,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    let (updated_since, square_cursor) = match request.cursor {
+        None => (changed_since(request), None),
+        Some(text) => {
+            let walk: RefundWalk = decode(text, Model::Refund)?;
+            (walk.updated_since, Some(walk.page))
+        }
+    };
+    let call = requests::list_refunds(settings.history_start, updated_since, square_cursor.as_deref());
+    let answer: wire::ListPaymentRefundsResponse = read(&api.send(call).await?, "ListPaymentRefunds")?;
+    let records = answer.refunds.iter().map(mapping::payment_refund).collect::<Result<_, _>>()?;
+    let next = next_page(answer.cursor).map(|page| encode(Model::Refund, &RefundWalk { updated_since, page }));
+    Ok(page(records, next))
+}
+
+pub(crate) async fn payouts(
+    api: &dyn ProviderApi,
+    settings: &SquareSettings,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    let walk = match request.cursor {
+        None => {
+            let location_ids = location_ids(api).await?;
+            if location_ids.is_empty() {
+                return Ok(page(Vec::new(), None));
+            }
+            let begin_time =
+                changed_since(request).map_or(settings.history_start, |since| since - settings.trailing_window);
+            PayoutWalk { location_ids, index: 0, begin_time, page: None }
+        }
+        Some(text) => decode(text, Model::Payout)?,
+    };
+    let location_id = walk
+        .location_ids
+        .get(walk.index)
+        .ok_or_else(|| ConnectorError::Unsupported("Square payout cursor points past its last location".into()))?;
+    let call = requests::list_payouts(location_id, walk.begin_time, walk.page.as_deref());
+    let answer: wire::ListPayoutsResponse = read(&api.send(call).await?, "ListPayouts")?;
+    let records = answer.payouts.iter().map(mapping::payout).collect::<Result<_, _>>()?;
+    let next = match next_page(answer.cursor) {
+        Some(square_cursor) => Some(PayoutWalk { page: Some(square_cursor), ..walk }),
+        None if walk.index + 1 < walk.location_ids.len() => {
+            Some(PayoutWalk { index: walk.index + 1, page: None, ..walk })
+        }
+        None => None,
+    };
+    Ok(page(records, next.map(|walk| encode(Model::Payout, &walk))))
+}
+
+pub(crate) async fn timecards(
+    api: &dyn ProviderApi,
+    settings: &SquareSettings,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    let (start_from, square_cursor) = match request.cursor {
+        None => (changed_since(request).map(|since| since - settings.trailing_window), None),
+        Some(text) => {
+            let walk: TimecardWalk = decode(text, Model::Timecard)?;
+            (walk.start_from, Some(walk.page))
+        }
+    };
+    let call = requests::search_timecards(start_from, square_cursor.as_deref());
+    let answer: wire::SearchTimecardsResponse = read(&api.send(call).await?, "SearchTimecards")?;
+    let records = answer.timecards.iter().map(mapping::timecard).collect::<Result<_, _>>()?;
+    let next = next_page(answer.cursor).map(|page| encode(Model::Timecard, &TimecardWalk { start_from, page }));
+    Ok(page(records, next))
+}
+
+pub(crate) async fn appointments(
+    api: &dyn ProviderApi,
+    settings: &SquareSettings,
+    request: &FetchRequest<'_>,
+) -> Result<FetchedPage, ConnectorError> {
+    let walk = match request.cursor {
+        None => {
+            let window_start =
+                changed_since(request).map_or(settings.history_start, |since| since - settings.trailing_window);
+            let until = request.started_at + settings.appointment_horizon;
+            if window_start >= until {
+                return Ok(page(Vec::new(), None));
+            }
+            AppointmentWalk { window_start, until, page: None }
+        }
+        Some(text) => decode(text, Model::Appointment)?,
+    };
+    if walk.window_start >= walk.until {
+        return Err(ConnectorError::Unsupported("Square appointment cursor's window is past its end".into()));
+    }
+    let window_end = (walk.window_start + chrono::Duration::days(BOOKINGS_WINDOW_DAYS)).min(walk.until);
+    let last_window = window_end >= walk.until;
+    let call = requests::list_bookings(walk.window_start, window_end, walk.page.as_deref());
+    let answer: wire::ListBookingsResponse = read(&api.send(call).await?, "ListBookings")?;
+    // Windows meet at their ends; a booking exactly at one belongs to the later window.
+    let bookings: Vec<&wire::Booking> =
+        answer.bookings.iter().filter(|booking| last_window || booking.start_at < window_end).collect();
+    let service_ids = bookings
+        .iter()
+        .flat_map(|booking| &booking.appointment_segments)
+        .filter_map(|segment| segment.service_variation_id.clone());
+    let variations = catalog::look_up(api, service_ids).await?;
+    let records = bookings.iter().map(|booking| mapping::booking(booking, &variations)).collect::<Result<_, _>>()?;
+    let next = match next_page(answer.cursor) {
+        Some(square_cursor) => Some(AppointmentWalk { page: Some(square_cursor), ..walk }),
+        None if !last_window => Some(AppointmentWalk { window_start: window_end, page: None, ..walk }),
+        None => None,
+    };
+    Ok(page(records, next.map(|walk| encode(Model::Appointment, &walk))))
+}
