@@ -61,7 +61,7 @@ pub(crate) fn next_page(cursor: Option<String>) -> Option<String> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StaffWalk {
     pub location_ids: Vec<String>,
-    pub page: String,
+    pub page: Option<String>,
 }
 
 /// Customers: the `updated_at` boundary of an incremental walk and Square's cursor.
@@ -69,7 +69,7 @@ pub(crate) struct StaffWalk {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CustomerWalk {
     pub updated_since: Option<DateTime<Utc>>,
-    pub page: String,
+    pub page: Option<String>,
 }
 
 /// Orders: every location id, which batch of ten the walk is in, the `updated_at` boundary and
@@ -83,21 +83,27 @@ pub(crate) struct SaleWalk {
     pub page: Option<String>,
 }
 
-/// Refunds: the `updated_at` boundary and Square's cursor.
+/// Refunds: the `created_at` range (`begin_time`, and `end_time` pinned to the walk's start so
+/// Square's "now" default cannot move under the cursor), the `updated_at` boundary and Square's
+/// cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefundWalk {
+    pub begin_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
     pub updated_since: Option<DateTime<Utc>>,
-    pub page: String,
+    pub page: Option<String>,
 }
 
-/// Payouts: every location id, which one the walk is at, the `begin_time` and Square's cursor.
+/// Payouts: every location id, which one the walk is at, the `created_at` range (as refunds) and
+/// Square's cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PayoutWalk {
     pub location_ids: Vec<String>,
     pub index: usize,
     pub begin_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
     pub page: Option<String>,
 }
 
@@ -106,7 +112,7 @@ pub(crate) struct PayoutWalk {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TimecardWalk {
     pub start_from: Option<DateTime<Utc>>,
-    pub page: String,
+    pub page: Option<String>,
 }
 
 /// Bookings: the current `start_at` window, where the walk ends, and Square's cursor within the

@@ -107,15 +107,17 @@ pub(crate) fn batch_retrieve_catalog(object_ids: &[String]) -> ApiRequest {
     )
 }
 
-/// `GET /v2/refunds`. `begin_time` (on `created_at`) defaults to a year ago, so every walk sets it
-/// to `history_start`; incremental walks add `updated_at_begin_time` and sort by `UPDATED_AT`,
-/// full walks sort by `CREATED_AT`, oldest first.
+/// `GET /v2/refunds` created within `[begin_time, end_time]` (Square's defaults, a year ago and
+/// now, would cut history short and move under the cursor); incremental walks add
+/// `updated_at_begin_time` and sort by `UPDATED_AT`, full walks sort by `CREATED_AT`; oldest first.
 pub(crate) fn list_refunds(
-    history_start: DateTime<Utc>,
+    begin_time: DateTime<Utc>,
+    end_time: DateTime<Utc>,
     updated_since: Option<DateTime<Utc>>,
     cursor: Option<&str>,
 ) -> ApiRequest {
-    let mut request = get("/v2/refunds").query("begin_time", timestamp(history_start));
+    let mut request =
+        get("/v2/refunds").query("begin_time", timestamp(begin_time)).query("end_time", timestamp(end_time));
     request = match updated_since {
         Some(since) => request.query("updated_at_begin_time", timestamp(since)).query("sort_field", "UPDATED_AT"),
         None => request.query("sort_field", "CREATED_AT"),
@@ -127,12 +129,18 @@ pub(crate) fn list_refunds(
     }
 }
 
-/// `GET /v2/payouts` of one location (the default is the main location only) created at or
-/// after `begin_time`, oldest first.
-pub(crate) fn list_payouts(location_id: &str, begin_time: DateTime<Utc>, cursor: Option<&str>) -> ApiRequest {
+/// `GET /v2/payouts` of one location (the default is the main location only) created within
+/// `[begin_time, end_time]`, oldest first.
+pub(crate) fn list_payouts(
+    location_id: &str,
+    begin_time: DateTime<Utc>,
+    end_time: DateTime<Utc>,
+    cursor: Option<&str>,
+) -> ApiRequest {
     let request = get("/v2/payouts")
         .query("location_id", location_id)
         .query("begin_time", timestamp(begin_time))
+        .query("end_time", timestamp(end_time))
         .query("sort_order", "ASC")
         .query("limit", PAYOUTS_PAGE.to_string());
     match cursor {

@@ -7,8 +7,8 @@
 //! | staff | `POST /v2/team-members/search` ×200 | every member | the same (no `updated_at` filter exists) |
 //! | customers | `POST /v2/customers/search` ×100, by `created_at` | every profile | `updated_at` ≥ since |
 //! | sales | `POST /v2/orders/search` ×1000, ≤10 locations a call | `COMPLETED`, by `created_at` | `updated_at` ≥ since, by `updated_at` |
-//! | refunds | `GET /v2/refunds` ×100 | created since `history_start` | `updated_at` ≥ since |
-//! | payouts | `GET /v2/payouts` ×100, one location a call | created since `history_start` | created ≥ since − trailing window |
+//! | refunds | `GET /v2/refunds` ×100 | created `history_start` → walk start | `updated_at` ≥ since (created in the same range) |
+//! | payouts | `GET /v2/payouts` ×100, one location a call | created `history_start` → walk start | created since − trailing window → walk start |
 //! | timecards | `POST /v2/labor/timecards/search` ×200, by start | every shift | started ≥ since − trailing window |
 //! | appointments | `GET /v2/bookings` ×100, 31-day `start_at` windows | `history_start` → now + horizon | since − trailing window → now + horizon |
 //!
@@ -65,17 +65,14 @@ pub(crate) async fn locations(
 }
 
 pub(crate) async fn staff(api: &dyn ProviderApi, request: &FetchRequest<'_>) -> Result<FetchedPage, ConnectorError> {
-    let (location_ids, square_cursor) = match request.cursor {
-        None => (location_ids(api).await?, None),
-        Some(text) => {
-            let walk: StaffWalk = decode(text, Model::StaffMember)?;
-            (walk.location_ids, Some(walk.page))
-        }
+    let walk = match request.cursor {
+        None => StaffWalk { location_ids: location_ids(api).await?, page: None },
+        Some(text) => decode(text, Model::StaffMember)?,
     };
-    let response = api.send(requests::search_team_members(square_cursor.as_deref())).await?;
+    let response = api.send(requests::search_team_members(walk.page.as_deref())).await?;
     let answer: wire::SearchTeamMembersResponse = read(&response, "SearchTeamMembers")?;
-    let records = answer.team_members.iter().map(|member| mapping::team_member(member, &location_ids)).collect();
-    let next = next_page(answer.cursor).map(|page| encode(Model::StaffMember, &StaffWalk { location_ids, page }));
+    let records = answer.team_members.iter().map(|member| mapping::team_member(member, &walk.location_ids)).collect();
+    let next = next_page(answer.cursor).map(|page| encode(Model::StaffMember, &StaffWalk { page: Some(page), ..walk }));
     Ok(page(records, next))
 }
 
@@ -83,17 +80,14 @@ pub(crate) async fn customers(
     api: &dyn ProviderApi,
     request: &FetchRequest<'_>,
 ) -> Result<FetchedPage, ConnectorError> {
-    let (updated_since, square_cursor) = match request.cursor {
-        None => (changed_since(request), None),
-        Some(text) => {
-            let walk: CustomerWalk = decode(text, Model::Customer)?;
-            (walk.updated_since, Some(walk.page))
-        }
+    let walk = match request.cursor {
+        None => CustomerWalk { updated_since: changed_since(request), page: None },
+        Some(text) => decode(text, Model::Customer)?,
     };
-    let response = api.send(requests::search_customers(updated_since, square_cursor.as_deref())).await?;
+    let response = api.send(requests::search_customers(walk.updated_since, walk.page.as_deref())).await?;
     let answer: wire::SearchCustomersResponse = read(&response, "SearchCustomers")?;
     let records = answer.customers.iter().map(mapping::customer).collect();
-    let next = next_page(answer.cursor).map(|page| encode(Model::Customer, &CustomerWalk { updated_since, page }));
+    let next = next_page(answer.cursor).map(|page| encode(Model::Customer, &CustomerWalk { page: Some(page), ..walk }));
     Ok(page(records, next))
 }
 
@@ -135,17 +129,19 @@ pub(crate) async fn refunds(
     settings: &SquareSettings,
     request: &FetchRequest<'_>,
 ) -> Result<FetchedPage, ConnectorError> {
-    let (updated_since, square_cursor) = match request.cursor {
-        None => (changed_since(request), None),
-        Some(text) => {
-            let walk: RefundWalk = decode(text, Model::Refund)?;
-            (walk.updated_since, Some(walk.page))
-        }
+    let walk = match request.cursor {
+        None => RefundWalk {
+            begin_time: settings.history_start,
+            end_time: request.started_at,
+            updated_since: changed_since(request),
+            page: None,
+        },
+        Some(text) => decode(text, Model::Refund)?,
     };
-    let call = requests::list_refunds(settings.history_start, updated_since, square_cursor.as_deref());
+    let call = requests::list_refunds(walk.begin_time, walk.end_time, walk.updated_since, walk.page.as_deref());
     let answer: wire::ListPaymentRefundsResponse = read(&api.send(call).await?, "ListPaymentRefunds")?;
     let records = answer.refunds.iter().map(mapping::payment_refund).collect::<Result<_, _>>()?;
-    let next = next_page(answer.cursor).map(|page| encode(Model::Refund, &RefundWalk { updated_since, page }));
+    let next = next_page(answer.cursor).map(|page| encode(Model::Refund, &RefundWalk { page: Some(page), ..walk }));
     Ok(page(records, next))
 }
 
@@ -162,7 +158,7 @@ pub(crate) async fn payouts(
             }
             let begin_time =
                 changed_since(request).map_or(settings.history_start, |since| since - settings.trailing_window);
-            PayoutWalk { location_ids, index: 0, begin_time, page: None }
+            PayoutWalk { location_ids, index: 0, begin_time, end_time: request.started_at, page: None }
         }
         Some(text) => decode(text, Model::Payout)?,
     };
@@ -170,7 +166,7 @@ pub(crate) async fn payouts(
         .location_ids
         .get(walk.index)
         .ok_or_else(|| ConnectorError::Unsupported("Square payout cursor points past its last location".into()))?;
-    let call = requests::list_payouts(location_id, walk.begin_time, walk.page.as_deref());
+    let call = requests::list_payouts(location_id, walk.begin_time, walk.end_time, walk.page.as_deref());
     let answer: wire::ListPayoutsResponse = read(&api.send(call).await?, "ListPayouts")?;
     let records = answer.payouts.iter().map(mapping::payout).collect::<Result<_, _>>()?;
     let next = match next_page(answer.cursor) {
@@ -188,17 +184,17 @@ pub(crate) async fn timecards(
     settings: &SquareSettings,
     request: &FetchRequest<'_>,
 ) -> Result<FetchedPage, ConnectorError> {
-    let (start_from, square_cursor) = match request.cursor {
-        None => (changed_since(request).map(|since| since - settings.trailing_window), None),
-        Some(text) => {
-            let walk: TimecardWalk = decode(text, Model::Timecard)?;
-            (walk.start_from, Some(walk.page))
+    let walk = match request.cursor {
+        None => {
+            let start_from = changed_since(request).map(|since| since - settings.trailing_window);
+            TimecardWalk { start_from, page: None }
         }
+        Some(text) => decode(text, Model::Timecard)?,
     };
-    let call = requests::search_timecards(start_from, square_cursor.as_deref());
+    let call = requests::search_timecards(walk.start_from, walk.page.as_deref());
     let answer: wire::SearchTimecardsResponse = read(&api.send(call).await?, "SearchTimecards")?;
     let records = answer.timecards.iter().map(mapping::timecard).collect::<Result<_, _>>()?;
-    let next = next_page(answer.cursor).map(|page| encode(Model::Timecard, &TimecardWalk { start_from, page }));
+    let next = next_page(answer.cursor).map(|page| encode(Model::Timecard, &TimecardWalk { page: Some(page), ..walk }));
     Ok(page(records, next))
 }
 

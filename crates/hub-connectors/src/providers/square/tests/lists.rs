@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::super::{SquareConnector, SquareSettings};
 use super::fake::{FakeSquare, ok, parameter, respond};
 use super::{STARTED, at, catalog_answer, ids, request, walk};
-use crate::source::{ConnectorError, HttpMethod, SourceConnector, SyncMode};
+use crate::source::{ConnectorError, FetchRequest, HttpMethod, SourceConnector, SyncMode};
 
 #[tokio::test]
 async fn a_failed_page_is_retried_from_the_same_cursor() {
@@ -71,6 +71,11 @@ async fn customers_refunds_and_timecards_page_with_their_boundary_in_the_cursor(
     for call in api.sent_to("/v2/refunds") {
         assert_eq!(parameter(&call, "updated_at_begin_time").as_deref(), Some("2026-11-20T00:00:00.000Z"));
         assert_eq!(parameter(&call, "begin_time").as_deref(), Some("2013-01-01T00:00:00.000Z"));
+        assert_eq!(
+            parameter(&call, "end_time").as_deref(),
+            Some("2026-11-24T12:00:00.000Z"),
+            "pinned to the walk start"
+        );
     }
 
     let card = |id: &str| {
@@ -169,6 +174,7 @@ async fn payouts_are_read_location_by_location_from_a_trailing_window() {
     let calls = api.sent_to("/v2/payouts");
     assert_eq!(calls.len(), 3);
     assert!(calls.iter().all(|call| parameter(call, "begin_time").as_deref() == Some("2026-11-06T00:00:00.000Z")));
+    assert!(calls.iter().all(|call| parameter(call, "end_time").as_deref() == Some("2026-11-24T12:00:00.000Z")));
 
     let full = walk(&SquareConnector::new(), &api, Model::Payout, SyncMode::Full, None, None).await.expect("walks");
     assert_eq!(full.0.len(), 3);
@@ -261,4 +267,31 @@ async fn incremental_bookings_start_a_trailing_window_before_the_last_sync() {
     assert_eq!(parameter(last, "start_at_max").as_deref(), Some("2027-02-22T12:00:00.000Z"), "90 days past the start");
     assert_eq!(calls.len(), 4, "105 days in 31-day windows");
     assert!(api.sent_to("/v2/catalog/batch-retrieve").is_empty(), "no services, no lookup");
+}
+
+#[tokio::test]
+async fn a_resumed_walk_sends_the_query_its_cursor_belongs_to_whenever_it_resumes() {
+    let refund = json!({ "id": "R1", "status": "COMPLETED", "amount_money": { "amount": 1, "currency": "USD" },
+                         "created_at": "2026-11-21T00:00:00Z" });
+    let api = FakeSquare::new()
+        .on(HttpMethod::Get, "/v2/refunds", None, &[], ok(json!({ "refunds": [refund.clone()], "cursor": "r2" })))
+        .on(HttpMethod::Get, "/v2/refunds", Some("r2"), &[], ok(json!({ "refunds": [] })));
+    let connector = SquareConnector::new();
+    let first = connector.fetch(&api, request(Model::Refund, SyncMode::Full, None, None)).await.expect("page");
+    let cursor = first.next_cursor.expect("more");
+    // The engine resumes a day later, after a restart, with a new clock and different settings.
+    let later = SquareConnector::with_settings(SquareSettings {
+        history_start: at("2020-01-01T00:00:00Z"),
+        ..SquareSettings::default()
+    });
+    let resumed = FetchRequest {
+        started_at: at("2026-11-25T12:00:00Z"),
+        ..request(Model::Refund, SyncMode::Full, None, Some(&cursor))
+    };
+    later.fetch(&api, resumed).await.expect("page");
+    let calls = api.sent_to("/v2/refunds");
+    let without_cursor = |call: &crate::source::ApiRequest| {
+        call.query.iter().filter(|(key, _)| key != "cursor").cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(without_cursor(&calls[0]), without_cursor(&calls[1]));
 }

@@ -19,8 +19,8 @@ fn every_request_pins_the_api_version() {
         requests::search_customers(since, None),
         requests::search_orders(&["L1".into()], since, None),
         requests::batch_retrieve_catalog(&["V1".into()]),
-        requests::list_refunds(at("2013-01-01T00:00:00Z"), since, None),
-        requests::list_payouts("L1", at("2026-11-01T00:00:00Z"), None),
+        requests::list_refunds(at("2013-01-01T00:00:00Z"), at("2026-11-24T12:00:00Z"), since, None),
+        requests::list_payouts("L1", at("2026-11-01T00:00:00Z"), at("2026-11-24T12:00:00Z"), None),
         requests::search_timecards(since, None),
         requests::list_bookings(at("2026-11-01T00:00:00Z"), at("2026-12-02T00:00:00Z"), None),
     ];
@@ -107,24 +107,26 @@ fn the_catalog_lookup_asks_for_parent_items_and_deleted_variations() {
 }
 
 #[test]
-fn refunds_reach_back_to_history_start_and_filter_updates_when_incremental() {
-    let history = at("2013-01-01T00:00:00Z");
-    let full = requests::list_refunds(history, None, None);
+fn refunds_span_history_start_to_the_walk_start_and_filter_updates_when_incremental() {
+    let (history, started) = (at("2013-01-01T00:00:00Z"), at("2026-11-24T12:00:00Z"));
+    let full = requests::list_refunds(history, started, None, None);
     assert_eq!((full.method, full.path.as_str()), (HttpMethod::Get, "/v2/refunds"));
     assert_eq!(
         query(&full),
         [
             ("begin_time", "2013-01-01T00:00:00.000Z"),
+            ("end_time", "2026-11-24T12:00:00.000Z"),
             ("sort_field", "CREATED_AT"),
             ("sort_order", "ASC"),
             ("limit", "100")
         ]
     );
-    let incremental = requests::list_refunds(history, Some(at("2026-11-20T08:00:00Z")), Some("c"));
+    let incremental = requests::list_refunds(history, started, Some(at("2026-11-20T08:00:00Z")), Some("c"));
     assert_eq!(
         query(&incremental),
         [
             ("begin_time", "2013-01-01T00:00:00.000Z"),
+            ("end_time", "2026-11-24T12:00:00.000Z"),
             ("updated_at_begin_time", "2026-11-20T08:00:00.000Z"),
             ("sort_field", "UPDATED_AT"),
             ("sort_order", "ASC"),
@@ -136,13 +138,15 @@ fn refunds_reach_back_to_history_start_and_filter_updates_when_incremental() {
 
 #[test]
 fn payouts_are_listed_per_location() {
-    let request = requests::list_payouts("L_DOWNTOWN", at("2026-11-06T00:00:00Z"), Some("c3"));
+    let request =
+        requests::list_payouts("L_DOWNTOWN", at("2026-11-06T00:00:00Z"), at("2026-11-24T12:00:00Z"), Some("c3"));
     assert_eq!((request.method, request.path.as_str()), (HttpMethod::Get, "/v2/payouts"));
     assert_eq!(
         query(&request),
         [
             ("location_id", "L_DOWNTOWN"),
             ("begin_time", "2026-11-06T00:00:00.000Z"),
+            ("end_time", "2026-11-24T12:00:00.000Z"),
             ("sort_order", "ASC"),
             ("limit", "100"),
             ("cursor", "c3"),
