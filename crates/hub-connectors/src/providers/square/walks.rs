@@ -16,7 +16,7 @@
 //! which then travel in the cursor. An incremental sync without `changed_since` (the model's first)
 //! walks like a full one.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hub_core::records::Model;
 
 use super::catalog;
@@ -38,6 +38,17 @@ fn changed_since(request: &FetchRequest<'_>) -> Option<DateTime<Utc>> {
         SyncMode::Full => None,
         SyncMode::Incremental => request.changed_since,
     }
+}
+
+/// `at` moved back by `by`, or the earliest instant there is (no arithmetic may panic, whatever a
+/// cursor or the settings hold).
+fn before(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_sub_signed(by).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// `at` moved on by `by`, or the latest instant there is.
+fn after(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn page(records: Vec<hub_core::records::SourceRecord>, next_cursor: Option<String>) -> FetchedPage {
@@ -157,7 +168,7 @@ pub(crate) async fn payouts(
                 return Ok(page(Vec::new(), None));
             }
             let begin_time =
-                changed_since(request).map_or(settings.history_start, |since| since - settings.trailing_window);
+                changed_since(request).map_or(settings.history_start, |since| before(since, settings.trailing_window));
             PayoutWalk { location_ids, index: 0, begin_time, end_time: request.started_at, page: None }
         }
         Some(text) => decode(text, Model::Payout)?,
@@ -186,7 +197,7 @@ pub(crate) async fn timecards(
 ) -> Result<FetchedPage, ConnectorError> {
     let walk = match request.cursor {
         None => {
-            let start_from = changed_since(request).map(|since| since - settings.trailing_window);
+            let start_from = changed_since(request).map(|since| before(since, settings.trailing_window));
             TimecardWalk { start_from, page: None }
         }
         Some(text) => decode(text, Model::Timecard)?,
@@ -206,8 +217,8 @@ pub(crate) async fn appointments(
     let walk = match request.cursor {
         None => {
             let window_start =
-                changed_since(request).map_or(settings.history_start, |since| since - settings.trailing_window);
-            let until = request.started_at + settings.appointment_horizon;
+                changed_since(request).map_or(settings.history_start, |since| before(since, settings.trailing_window));
+            let until = after(request.started_at, settings.appointment_horizon);
             if window_start >= until {
                 return Ok(page(Vec::new(), None));
             }
@@ -218,7 +229,7 @@ pub(crate) async fn appointments(
     if walk.window_start >= walk.until {
         return Err(ConnectorError::Unsupported("Square appointment cursor's window is past its end".into()));
     }
-    let window_end = (walk.window_start + chrono::Duration::days(BOOKINGS_WINDOW_DAYS)).min(walk.until);
+    let window_end = after(walk.window_start, Duration::days(BOOKINGS_WINDOW_DAYS)).min(walk.until);
     let last_window = window_end >= walk.until;
     let call = requests::list_bookings(walk.window_start, window_end, walk.page.as_deref());
     let answer: wire::ListBookingsResponse = read(&api.send(call).await?, "ListBookings")?;

@@ -7,18 +7,28 @@ use hub_core::records::{Model, RecordData, RefundStatus};
 use hub_core::tenancy::Currency;
 use proptest::prelude::*;
 
-use super::super::cursor::{SaleWalk, decode, encode};
+use super::super::SquareConnector;
+use super::super::cursor::{AppointmentWalk, SaleWalk, decode, encode};
 use super::super::errors::error_from;
 use super::super::wire::{
     AppliedTax, AppointmentSegment, Booking, Break, LineItem, Money, Order, OrderRefund, OrderTax, Payout, PayoutFee,
     RoundingAdjustment, ServiceCharge, Tender, Timecard, TimecardWage,
 };
 use super::super::{mapping, sale};
-use super::catalog;
-use crate::source::{ApiResponse, ConnectorError};
+use super::fake::FakeSquare;
+use super::{catalog, request};
+use crate::source::{ApiResponse, ConnectorError, SourceConnector, SyncMode};
 
 fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     (-10_000_000_000_i64..10_000_000_000).prop_map(|seconds| DateTime::from_timestamp(seconds, 0).unwrap_or_default())
+}
+
+/// Any instant chrono can hold, often right at its ends (where arithmetic overflows).
+fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
+    let (min, max) = (DateTime::<Utc>::MIN_UTC.timestamp(), DateTime::<Utc>::MAX_UTC.timestamp());
+    let month = 31 * 86_400;
+    prop_oneof![min..min + month, max - month..=max, min..=max, 0_i64..4_102_444_800,]
+        .prop_map(|seconds| DateTime::from_timestamp(seconds, 0).unwrap_or_default())
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -207,9 +217,9 @@ proptest! {
 
     #[test]
     fn timecards_payouts_and_bookings_never_panic(
-        start in instant(),
-        end in proptest::option::of(instant()),
-        breaks in proptest::collection::vec((instant(), proptest::option::of(instant()), proptest::option::of(any::<bool>())), 0..4),
+        start in any_instant(),
+        end in proptest::option::of(any_instant()),
+        breaks in proptest::collection::vec((any_instant(), proptest::option::of(any_instant()), proptest::option::of(any::<bool>())), 0..4),
         status in proptest::option::of(text()),
         [rate, tips, amount] in [any_money(), any_money(), any_money()],
         fees in proptest::collection::vec(any_money(), 0..3),
@@ -242,6 +252,26 @@ proptest! {
     fn any_text_as_a_cursor_is_refused_or_read_never_a_panic(text in ".{0,200}") {
         let read = decode::<SaleWalk>(&text, Model::Sale);
         prop_assert!(matches!(read, Err(ConnectorError::Unsupported(_))), "random text is not our cursor");
+    }
+
+    #[test]
+    fn a_booking_window_from_any_cursor_is_walked_or_refused_never_a_panic(
+        window_start in any_instant(),
+        until in any_instant(),
+        page in proptest::option::of("[a-z]{1,8}"),
+    ) {
+        let cursor = encode(Model::Appointment, &AppointmentWalk { window_start, until, page });
+        let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let api = FakeSquare::new();
+        let result = runtime.block_on(
+            SquareConnector::new().fetch(&api, request(Model::Appointment, SyncMode::Incremental, None, Some(&cursor))),
+        );
+        if window_start >= until {
+            prop_assert!(matches!(result, Err(ConnectorError::Unsupported(_))), "{result:?}");
+        } else {
+            // The fake has no bookings route: the request was built and sent.
+            prop_assert!(matches!(result, Err(ConnectorError::Rejected { status: 404, .. })), "{result:?}");
+        }
     }
 
     #[test]
