@@ -82,8 +82,8 @@ fn classify(response: &ApiResponse, error: &Error) -> ConnectorError {
 
 /// `CODE: detail (field x)`, or the bare status when Square said nothing readable.
 fn describe(status: u16, error: &Error) -> String {
-    let mut message = match error.code.as_deref() {
-        Some(code) => code.to_owned(),
+    let mut message = match error.code.as_deref().filter(|code| !code.trim().is_empty()) {
+        Some(code) => sanitize(code),
         None => format!("HTTP {status}"),
     };
     if let Some(detail) = error.detail.as_deref().filter(|detail| !detail.trim().is_empty()) {

@@ -68,8 +68,9 @@ pub struct SquareSettings {
 }
 
 impl Default for SquareSettings {
-    /// History from 2013 (before Square offered the APIs read here), a 14-day trailing window
-    /// (a pay period's corrections, a payout's life from sent to paid), a 90-day horizon.
+    /// History from 2013-01-01 (set it later for sellers who joined later: a full bookings walk
+    /// costs one call per 31 days of it), a 14-day trailing window (a pay period's corrections, a
+    /// payout's life from sent to paid), a 90-day horizon.
     fn default() -> Self {
         Self {
             history_start: Utc.with_ymd_and_hms(2013, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::UNIX_EPOCH),
