@@ -1,5 +1,6 @@
-//! Franchise Hub's connectors: the declarative catalog of every provider the hub talks to, and the
-//! [`source::SourceConnector`] seam through which connectors read providers into unified records.
+//! Franchise Hub's connectors: the declarative catalog of every provider the hub talks to, the
+//! [`source::SourceConnector`] seam through which connectors read providers into unified records,
+//! and the connectors themselves (`providers/`, one folder per provider).
 //!
 //! The catalog is data, not code: auth kind, endpoints per environment, token behaviour, paging,
 //! rate limits, webhook signature scheme and the unified models each provider reads and writes.
@@ -8,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod providers;
 pub mod source;
 
 pub use catalog::{Environment, ProviderDefinition, ProviderUrls, catalog, provider};
+pub use providers::{SOURCE_PROVIDERS, SquareConnector, SquareSettings, source_connector};

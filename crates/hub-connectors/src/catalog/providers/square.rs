@@ -18,14 +18,20 @@ pub(super) const DEFINITION: ProviderDefinition = ProviderDefinition {
         scope_separator: " ",
         extra_authorize_params: &[],
     },
+    // What the Square connector's reads need, per the spec's `security` of each endpoint:
+    // ITEMS_READ for the catalog lookups that tell services from products and name booked
+    // services; APPOINTMENTS_READ with APPOINTMENTS_ALL_READ for ListBookings at seller level.
     default_scopes: &[
         "MERCHANT_PROFILE_READ",
         "PAYMENTS_READ",
         "ORDERS_READ",
+        "ITEMS_READ",
         "CUSTOMERS_READ",
         "EMPLOYEES_READ",
         "TIMECARDS_READ",
         "PAYOUTS_READ",
+        "APPOINTMENTS_READ",
+        "APPOINTMENTS_ALL_READ",
     ],
     token: TokenBehaviour {
         expiry: Expiry::ExpiresAt { field: "expires_at", format: TimestampFormat::Rfc3339 },
