@@ -1,6 +1,6 @@
-//! The hub's own background work as jobs on the durable queue: what each job kind does, and the
-//! schedules that enqueue them. Any node running a worker takes them; schedules fire once across
-//! nodes.
+//! The hub's own background work as jobs on the durable queue: what each job kind does (token
+//! refresh, syncs), and the schedules that enqueue them. Any node running a worker takes them;
+//! schedules fire once across nodes.
 
 use std::time::Duration;
 
@@ -16,24 +16,25 @@ pub const REFRESH_DUE: &str = "connections.refresh_due";
 pub fn registry(state: &AppState, refresh_margin: Duration) -> Result<JobRegistry, hub_jobs::JobsError> {
     let mut registry = JobRegistry::new();
     let kind = JobKind::parse(REFRESH_DUE).map_err(|error| hub_jobs::JobsError::Config(error.to_string()))?;
-    let state = state.clone();
+    let refresher_state = state.clone();
     registry.register(
         kind,
         handler_fn(move |_job, _ctx| {
-            let state = state.clone();
+            let state = refresher_state.clone();
             async move {
                 crate::refresher::refresh_due(&state, refresh_margin).await;
                 Ok::<(), JobError>(())
             }
         }),
     )?;
+    state.sync.register_jobs(&mut registry)?;
     Ok(registry)
 }
 
 /// The schedules that keep the hub's own work going.
 pub fn schedules() -> Result<Vec<NewSchedule>, hub_jobs::JobsError> {
     let kind = JobKind::parse(REFRESH_DUE).map_err(|error| hub_jobs::JobsError::Config(error.to_string()))?;
-    Ok(vec![NewSchedule {
+    let mut schedules = vec![NewSchedule {
         name: "connections-refresh-due".into(),
         cron: "* * * * *".into(),
         kind,
@@ -41,5 +42,7 @@ pub fn schedules() -> Result<Vec<NewSchedule>, hub_jobs::JobsError> {
         network_id: None,
         priority: 0,
         max_attempts: 3,
-    }])
+    }];
+    schedules.extend(hub_sync::SyncEngine::schedules());
+    Ok(schedules)
 }

@@ -8,6 +8,7 @@ pub mod background;
 mod extract;
 mod middleware;
 mod problem;
+pub mod provider_api;
 pub mod providers;
 pub mod refresher;
 mod routes;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub providers: Arc<ProviderDirectory>,
     /// The hub's own origin as the outside world reaches it (OAuth redirects, connect links).
     pub public_url: String,
+    /// The durable job queue this process enqueues on (its workers wake at once).
+    pub jobs: hub_jobs::JobQueue,
+    /// Requests and runs syncs of connections into unified records.
+    pub sync: hub_sync::SyncEngine,
 }
 
 /// How the API is set up beyond its store and keys.
@@ -54,6 +59,8 @@ pub struct ApiSettings {
     /// Let outbound calls reach loopback addresses (emulators, local setups, tests); otherwise
     /// private, loopback and link-local destinations are refused (SSRF).
     pub allow_private_targets: bool,
+    /// How syncs are paced (interval, overlap, attempts).
+    pub sync: hub_sync::SyncSettings,
 }
 
 impl ApiSettings {
@@ -65,6 +72,7 @@ impl ApiSettings {
             refresh_margin: std::time::Duration::from_secs(300),
             keyring_path: None,
             allow_private_targets: false,
+            sync: hub_sync::SyncSettings::default(),
         }
     }
 }
@@ -78,13 +86,27 @@ impl AppState {
             resilience.allow_list = hub_resilience::AllowList::loopback();
         }
         let http = hub_resilience::ResilientClient::new(resilience).expect("the outbound client's settings are valid");
+        let connections = Arc::new(ConnectionService::new(Arc::clone(&store), vault, http, settings.refresh_margin));
+        let providers = Arc::new(settings.providers);
+        let jobs = hub_jobs::JobQueue::new(Arc::clone(&store) as Arc<dyn hub_store::JobStore>);
+        let access =
+            provider_api::HubProviderAccess::new(Arc::clone(&store), Arc::clone(&connections), Arc::clone(&providers));
+        let sync = hub_sync::SyncEngine::new(
+            Arc::clone(&store),
+            jobs.clone(),
+            Arc::new(access),
+            hub_sync::ConnectorRegistry::standard(),
+            settings.sync,
+        );
         Self {
-            connections: Arc::new(ConnectionService::new(Arc::clone(&store), vault, http, settings.refresh_margin)),
+            connections,
             store,
             hasher: Arc::new(ApiKeyHasher::new(keyring)),
             metrics: middleware::prometheus_handle(),
-            providers: Arc::new(settings.providers),
+            providers,
             public_url: settings.public_url,
+            jobs,
+            sync,
         }
     }
 }

@@ -96,8 +96,7 @@ async fn start_background(
     refresh_margin: std::time::Duration,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let store: std::sync::Arc<dyn hub_store::JobStore> = state.store.clone();
-    let queue = hub_jobs::JobQueue::new(store);
+    let queue = state.jobs.clone();
     let scheduler = hub_jobs::Scheduler::new(queue.clone(), hub_jobs::SchedulerConfig::default());
     for schedule in hub_api::background::schedules()? {
         scheduler.upsert(schedule).await?;

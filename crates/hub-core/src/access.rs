@@ -47,7 +47,7 @@ impl Role {
         use Permission::*;
         use Role::*;
         match permission {
-            ReadTenancy => true,
+            ReadTenancy | ReadRecords => true,
             ManageFranchisees | ManageTerritories => self == NetworkAdmin,
             UpdateFranchisee | ManageLocations | ManageApiKeys | ReadAudit => {
                 matches!(self, NetworkAdmin | FranchiseeAdmin)
@@ -82,6 +82,9 @@ impl std::fmt::Display for Role {
 pub enum Permission {
     /// Read franchisees, territories and locations in scope.
     ReadTenancy,
+    /// Read synced records, the change feed and sync runs in scope (customer PII only with
+    /// [`Permission::ReadCustomerPii`]).
+    ReadRecords,
     /// Create and delete franchisees.
     ManageFranchisees,
     /// Change a franchisee's details.

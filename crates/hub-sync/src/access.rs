@@ -34,6 +34,17 @@ impl ConnectorRegistry {
         Self::default()
     }
 
+    /// Every connector the hub ships (`hub_connectors::SOURCE_PROVIDERS`).
+    pub fn standard() -> Self {
+        let mut registry = Self::new();
+        for provider in hub_connectors::SOURCE_PROVIDERS {
+            if let Some(connector) = hub_connectors::source_connector(provider) {
+                registry.connectors.insert(connector.provider(), connector);
+            }
+        }
+        registry
+    }
+
     /// Adds `connector` for its provider (replacing any earlier one).
     pub fn with(mut self, connector: impl SourceConnector) -> Self {
         self.connectors.insert(connector.provider(), Arc::new(connector));

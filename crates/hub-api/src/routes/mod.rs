@@ -9,6 +9,8 @@ mod locations;
 mod oauth;
 mod ops;
 mod providers;
+mod records;
+mod sync;
 mod territories;
 
 pub(crate) use connections::app_for;
@@ -62,6 +64,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(providers::router())
         .merge(oauth::router())
         .merge(jobs::router())
+        .merge(records::router())
+        .merge(sync::router())
 }
 
 /// `limit` and `cursor` for every list.

@@ -59,7 +59,7 @@ impl RecordData {
             Self::Appointment(appointment) => Some(appointment.start_at),
             Self::Timecard(timecard) => Some(timecard.start_at),
             Self::Refund(refund) => Some(refund.refunded_at),
-            Self::Payout(payout) => Some(payout.created_at),
+            Self::Payout(payout) => Some(payout.initiated_at),
             Self::Customer(customer) => customer.first_seen_at,
             Self::Location(_) | Self::StaffMember(_) => None,
         }

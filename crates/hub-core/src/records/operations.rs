@@ -55,7 +55,8 @@ pub struct Payout {
     pub status: PayoutStatus,
     #[schema(value_type = String, example = "2026-11-30")]
     pub arrival_date: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
+    /// When the processor started the payout.
+    pub initiated_at: DateTime<Utc>,
 }
 
 /// A staff member's shift.

@@ -201,7 +201,7 @@ pub(crate) fn payout(payout: &wire::Payout) -> Result<SourceRecord, ConnectorErr
                 fee,
                 status,
                 arrival_date,
-                created_at: payout.created_at.ok_or("`created_at` is missing")?,
+                initiated_at: payout.created_at.ok_or("`created_at` is missing")?,
             }),
         })
     };
