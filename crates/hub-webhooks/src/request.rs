@@ -79,12 +79,12 @@ impl Verified {
         Self { secret_index, event_id: None, signed_at: None, kind: DeliveryKind::Event }
     }
 
-    pub(crate) fn signed_at(mut self, at: Option<SystemTime>) -> Self {
+    pub(crate) fn with_signed_at(mut self, at: Option<SystemTime>) -> Self {
         self.signed_at = at;
         self
     }
 
-    pub(crate) fn event_id(mut self, id: Option<String>) -> Self {
+    pub(crate) fn with_event_id(mut self, id: Option<String>) -> Self {
         self.event_id = id;
         self
     }

@@ -9,7 +9,7 @@ use crate::WebhookError;
 use crate::verify::{hubspot, standard_webhooks, stripe};
 
 /// One inbound webhook authentication scheme, each verified by its own module under
-/// [`crate::verify`].
+/// [`mod@crate::verify`].
 ///
 /// | scheme | provider ids | secret | event id ([`Verified::event_id`](crate::Verified)) |
 /// |---|---|---|---|
@@ -93,8 +93,9 @@ impl Scheme {
         }
     }
 
-    /// Whether the scheme signs the URL the provider called, so [`InboundRequest::url`]
-    /// (crate::InboundRequest) must be set (HubSpot's legacy v1 does not, v3 and v2 do).
+    /// Whether the scheme signs the URL the provider called, so
+    /// [`InboundRequest::url`](crate::InboundRequest::url) must be set (HubSpot's legacy v1 does
+    /// not, v3 and v2 do).
     pub fn signs_url(self) -> bool {
         matches!(self, Self::Square | Self::Twilio | Self::HubSpot)
     }

@@ -13,7 +13,7 @@ use crate::WebhookError;
 /// Hosted Checkout secret, Toast's subscription secret, the Google channel token, or a Standard
 /// Webhooks `whsec_…` secret. Each scheme interprets the text its own way.
 ///
-/// Pass several to [`verify`](crate::verify) during a rotation: the old and the new one both
+/// Pass several to [`verify`](crate::verify()) during a rotation: the old and the new one both
 /// verify until the old one is removed.
 #[derive(Clone)]
 pub struct WebhookSecret(SecretString);

@@ -38,7 +38,7 @@ pub fn verify_hosted_checkout(
 ) -> Result<Verified, WebhookError> {
     let header = TimestampedSignatures::parse(SIGNATURE_HEADER, request.required_header(SIGNATURE_HEADER)?)?;
     let index = match_v1(&header, secrets, request.body, true)?;
-    Ok(Verified::event(index).signed_at(Some(from_unix_seconds(header.timestamp))))
+    Ok(Verified::event(index).with_signed_at(Some(from_unix_seconds(header.timestamp))))
 }
 
 /// The code in Clover's endpoint-verification POST (`{"verificationCode":"…"}`), which arrives

@@ -28,11 +28,17 @@ pub const CHANNEL_EXPIRATION_HEADER: &str = "X-Goog-Channel-Expiration";
 /// What an authentic push notification says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelNotification {
+    /// `X-Goog-Channel-ID`: the id the hub gave the channel when it opened the watch.
     pub channel_id: String,
+    /// `X-Goog-Resource-ID`: Google's id of the watched resource (needed to stop the channel).
     pub resource_id: String,
+    /// `X-Goog-Resource-State`.
     pub resource_state: ResourceState,
+    /// `X-Goog-Message-Number`: increases with each notification on the channel.
     pub message_number: u64,
+    /// `X-Goog-Resource-URI`, when sent.
     pub resource_uri: Option<String>,
+    /// `X-Goog-Channel-Expiration`, as Google writes it, when sent.
     pub channel_expiration: Option<String>,
 }
 

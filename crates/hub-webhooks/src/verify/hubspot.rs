@@ -89,7 +89,7 @@ fn verify_v3(
         let expected: [u8; 32] = mac.finalize().into_bytes().into();
         if ct_eq(&expected, &signature) {
             check_window_millis(timestamp, now, TOLERANCE)?;
-            return Ok(Verified::event(index).signed_at(Some(from_unix_millis(timestamp))));
+            return Ok(Verified::event(index).with_signed_at(Some(from_unix_millis(timestamp))));
         }
     }
     Err(no_match(V3_HEADER, 1, secrets))

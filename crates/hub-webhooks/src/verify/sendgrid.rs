@@ -47,7 +47,7 @@ pub fn verify(secrets: &[WebhookSecret], request: &InboundRequest<'_>) -> Result
         };
         usable += 1;
         if key.verify_digest(digest.clone(), &signature).is_ok() {
-            return Ok(Verified::event(index).signed_at(Some(from_unix_seconds(timestamp))));
+            return Ok(Verified::event(index).with_signed_at(Some(from_unix_seconds(timestamp))));
         }
     }
     match unusable {

@@ -20,7 +20,7 @@ pub fn verify(secrets: &[WebhookSecret], request: &InboundRequest<'_>) -> Result
     for (index, secret) in secrets.iter().enumerate() {
         let expected = hmac_sha256(secret.expose().as_bytes(), &[url.as_bytes(), request.body]);
         if ct_eq(&expected, &signature) {
-            return Ok(Verified::event(index).event_id(event_id::top_level_string(request.body, "event_id")));
+            return Ok(Verified::event(index).with_event_id(event_id::top_level_string(request.body, "event_id")));
         }
     }
     Err(no_match(HEADER, 1, secrets))

@@ -1,6 +1,6 @@
 //! Standard Webhooks (<https://www.standardwebhooks.com>), for partner feeds that push to the hub
 //! (franchise lead feeds: Fransmart, IFPG, any `standard-webhooks` partner) — the same `v1`
-//! scheme the hub signs its own deliveries with ([`crate::sign`]).
+//! scheme the hub signs its own deliveries with ([`mod@crate::sign`]).
 //!
 //! Headers `webhook-id`, `webhook-timestamp` (unix seconds) and `webhook-signature`, a
 //! space-separated list of `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` keyed with the
@@ -57,8 +57,8 @@ pub fn verify(
         if signature_list.split(' ').filter_map(decode).any(|candidate| ct_eq(&candidate, &expected)) {
             check_window_seconds(timestamp, now, TOLERANCE)?;
             return Ok(Verified::event(index)
-                .signed_at(Some(from_unix_seconds(timestamp)))
-                .event_id(Some(id.to_owned())));
+                .with_signed_at(Some(from_unix_seconds(timestamp)))
+                .with_event_id(Some(id.to_owned())));
         }
     }
     match unusable {

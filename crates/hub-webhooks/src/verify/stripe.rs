@@ -28,8 +28,8 @@ pub fn verify(
     // always means an authentic but stale (or clock-skewed) delivery.
     check_window_seconds(header.timestamp, now, TOLERANCE)?;
     Ok(Verified::event(index)
-        .signed_at(Some(from_unix_seconds(header.timestamp)))
-        .event_id(event_id::top_level_string(request.body, "id")))
+        .with_signed_at(Some(from_unix_seconds(header.timestamp)))
+        .with_event_id(event_id::top_level_string(request.body, "id")))
 }
 
 /// The index of the first secret whose HMAC-SHA256 over `{t}.{body}` equals one of the `v1`

@@ -50,7 +50,7 @@ pub fn verify(secrets: &[WebhookSecret], request: &InboundRequest<'_>) -> Result
         None => port_variant(url).and_then(|variant| matching(&variant)),
     };
     let index = index.ok_or_else(|| no_match(HEADER, 1, secrets))?;
-    Ok(Verified::event(index).event_id(event_id_from(&parameters)))
+    Ok(Verified::event(index).with_event_id(event_id_from(&parameters)))
 }
 
 fn mac(secret: &WebhookSecret, url: &str, parameters: &Parameters<'_>) -> Mac160 {
