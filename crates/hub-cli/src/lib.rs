@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 mod serve;
 mod telemetry;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Webhook signature tools.
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
     },
 }
 
@@ -98,5 +104,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit::run(command).await,
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
+        Command::Webhooks { command } => webhooks::run(command),
     }
 }

@@ -1,0 +1,33 @@
+//! Webhook signatures for Franchise Hub: verifying what every provider sends the hub, each with
+//! its real scheme, and signing what the hub sends its subscribers, with Standard Webhooks.
+//!
+//! - Inbound: [`verify()`] takes a [`Scheme`] (from a catalog provider id with
+//!   [`Scheme::for_provider`]), the connection's [`WebhookSecret`]s (several during a rotation),
+//!   the [`InboundRequest`] exactly as received and the clock, and answers [`Verified`] or a
+//!   [`WebhookError`] that says precisely why not. Each scheme lives in its own module under
+//!   [`mod@verify`], which documents the provider's rules and where they come from.
+//! - Dedup: [`Verified::event_id`] for single-event deliveries, [`event_ids`] for every event of
+//!   a batched one.
+//! - Outbound: [`sign()`] produces the `webhook-id`, `webhook-timestamp` and `webhook-signature`
+//!   headers from [`SigningSecret`]s.
+//!
+//! Persistence, dedup storage and delivery build on this crate; it does no IO.
+#![forbid(unsafe_code)]
+
+mod error;
+mod event_id;
+mod primitives;
+mod request;
+mod scheme;
+mod secret;
+pub mod sign;
+pub mod verify;
+
+pub use error::WebhookError;
+pub use event_id::event_ids;
+pub use request::{DeliveryKind, InboundRequest, Verified};
+pub use scheme::{CLOVER_HOSTED_CHECKOUT, Scheme};
+pub use secret::WebhookSecret;
+pub use sign::{SignedHeaders, SigningSecret, sign};
+pub use verify::google_calendar::{ChannelNotification, ResourceState};
+pub use verify::verify;
