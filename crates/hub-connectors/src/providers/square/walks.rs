@@ -7,14 +7,15 @@
 //! | staff | `POST /v2/team-members/search` ×200 | every member | the same (no `updated_at` filter exists) |
 //! | customers | `POST /v2/customers/search` ×100, by `created_at` | every profile | `updated_at` ≥ since |
 //! | sales | `POST /v2/orders/search` ×1000, ≤10 locations a call | `COMPLETED`, by `created_at` | `updated_at` ≥ since, by `updated_at` |
-//! | refunds | `GET /v2/refunds` ×100 | created `history_start` → walk start | `updated_at` ≥ since (created in the same range) |
-//! | payouts | `GET /v2/payouts` ×100, one location a call | created `history_start` → walk start | created since − trailing window → walk start |
+//! | refunds | `GET /v2/refunds` ×100 | created since the seller opened → walk start | `updated_at` ≥ since (created from `history_start`) |
+//! | payouts | `GET /v2/payouts` ×100, one location a call | created since the seller opened → walk start | created since − trailing window → walk start |
 //! | timecards | `POST /v2/labor/timecards/search` ×200, by start | every shift | started ≥ since − trailing window |
-//! | appointments | `GET /v2/bookings` ×100, 31-day `start_at` windows | `history_start` → now + horizon | since − trailing window → now + horizon |
+//! | appointments | `GET /v2/bookings` ×100, 31-day `start_at` windows | since the seller opened → now + horizon | since − trailing window → now + horizon |
 //!
 //! Sales, payouts and staff start with a `GET /v2/locations` to learn the seller's location ids,
 //! which then travel in the cursor. An incremental sync without `changed_since` (the model's first)
-//! walks like a full one.
+//! walks like a full one. "Since the seller opened" is its oldest location's `created_at` (never
+//! before `history_start`, which is used when Square gives no opening dates).
 
 use chrono::{DateTime, Duration, Utc};
 use hub_core::records::Model;
@@ -62,6 +63,17 @@ async fn list_locations(api: &dyn ProviderApi) -> Result<Vec<wire::Location>, Co
 
 async fn location_ids(api: &dyn ProviderApi) -> Result<Vec<String>, ConnectorError> {
     Ok(list_locations(api).await?.into_iter().map(|location| location.id).collect())
+}
+
+/// Where a full walk of time-windowed history starts: the seller's oldest location opened then,
+/// so nothing is older (one call instead of years of empty booking windows); the configured
+/// `history_start` when Square gives no opening dates, and never before it.
+async fn seller_history_start(
+    api: &dyn ProviderApi,
+    settings: &SquareSettings,
+) -> Result<DateTime<Utc>, ConnectorError> {
+    let opened = list_locations(api).await?.into_iter().filter_map(|location| location.created_at).min();
+    Ok(opened.map_or(settings.history_start, |opened| opened.max(settings.history_start)))
 }
 
 /// Locations come in one answer, so there is never a cursor to continue from.
@@ -142,7 +154,10 @@ pub(crate) async fn refunds(
 ) -> Result<FetchedPage, ConnectorError> {
     let walk = match request.cursor {
         None => RefundWalk {
-            begin_time: settings.history_start,
+            begin_time: match changed_since(request) {
+                Some(_) => settings.history_start,
+                None => seller_history_start(api, settings).await?,
+            },
             end_time: request.started_at,
             updated_since: changed_since(request),
             page: None,
@@ -167,8 +182,10 @@ pub(crate) async fn payouts(
             if location_ids.is_empty() {
                 return Ok(page(Vec::new(), None));
             }
-            let begin_time =
-                changed_since(request).map_or(settings.history_start, |since| before(since, settings.trailing_window));
+            let begin_time = match changed_since(request) {
+                Some(since) => before(since, settings.trailing_window),
+                None => seller_history_start(api, settings).await?,
+            };
             PayoutWalk { location_ids, index: 0, begin_time, end_time: request.started_at, page: None }
         }
         Some(text) => decode(text, Model::Payout)?,
@@ -216,8 +233,10 @@ pub(crate) async fn appointments(
 ) -> Result<FetchedPage, ConnectorError> {
     let walk = match request.cursor {
         None => {
-            let window_start =
-                changed_since(request).map_or(settings.history_start, |since| before(since, settings.trailing_window));
+            let window_start = match changed_since(request) {
+                Some(since) => before(since, settings.trailing_window),
+                None => seller_history_start(api, settings).await?,
+            };
             let until = after(request.started_at, settings.appointment_horizon);
             if window_start >= until {
                 return Ok(page(Vec::new(), None));

@@ -51,6 +51,8 @@ pub(crate) struct Location {
     pub currency: Option<String>,
     pub status: Option<String>,
     pub address: Option<Address>,
+    /// When the seller opened the location: nothing of it can be older.
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// `Address` (the lines the one-line form uses).

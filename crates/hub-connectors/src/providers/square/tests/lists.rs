@@ -200,6 +200,7 @@ async fn bookings_walk_31_day_windows_from_history_into_the_coming_weeks() {
     let (w0, w31, w62) = (window(0), window(31), window(62));
     let boundary = window(31);
     let api = FakeSquare::new()
+        .with_locations(&["L1"])
         .on(
             HttpMethod::Get,
             "/v2/bookings",
@@ -274,6 +275,7 @@ async fn a_resumed_walk_sends_the_query_its_cursor_belongs_to_whenever_it_resume
     let refund = json!({ "id": "R1", "status": "COMPLETED", "amount_money": { "amount": 1, "currency": "USD" },
                          "created_at": "2026-11-21T00:00:00Z" });
     let api = FakeSquare::new()
+        .with_locations(&["L1"])
         .on(HttpMethod::Get, "/v2/refunds", None, &[], ok(json!({ "refunds": [refund.clone()], "cursor": "r2" })))
         .on(HttpMethod::Get, "/v2/refunds", Some("r2"), &[], ok(json!({ "refunds": [] })));
     let connector = SquareConnector::new();
@@ -294,4 +296,24 @@ async fn a_resumed_walk_sends_the_query_its_cursor_belongs_to_whenever_it_resume
         call.query.iter().filter(|(key, _)| key != "cursor").cloned().collect::<Vec<_>>()
     };
     assert_eq!(without_cursor(&calls[0]), without_cursor(&calls[1]));
+}
+
+#[tokio::test]
+async fn full_history_starts_when_the_seller_opened_its_first_location() {
+    let locations = json!({ "locations": [
+        { "id": "L1", "status": "ACTIVE", "created_at": "2026-09-01T00:00:00Z" },
+        { "id": "L2", "status": "ACTIVE", "created_at": "2026-10-15T00:00:00Z" },
+    ] });
+    let api = FakeSquare::new()
+        .on(HttpMethod::Get, "/v2/locations", None, &[], ok(locations))
+        .on(HttpMethod::Get, "/v2/bookings", None, &[], ok(json!({ "bookings": [] })))
+        .on(HttpMethod::Get, "/v2/refunds", None, &[], ok(json!({ "refunds": [] })));
+    let connector = SquareConnector::new();
+    walk(&connector, &api, Model::Appointment, SyncMode::Full, None, None).await.expect("walks");
+    let first = api.sent_to("/v2/bookings").remove(0);
+    assert_eq!(parameter(&first, "start_at_min").as_deref(), Some("2026-09-01T00:00:00.000Z"), "not 2013");
+    assert!(api.sent_to("/v2/bookings").len() < 10, "months of windows, not years");
+    connector.fetch(&api, request(Model::Refund, SyncMode::Full, None, None)).await.expect("page");
+    let refunds = api.sent_to("/v2/refunds").remove(0);
+    assert_eq!(parameter(&refunds, "begin_time").as_deref(), Some("2026-09-01T00:00:00.000Z"));
 }
