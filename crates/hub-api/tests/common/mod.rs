@@ -30,6 +30,9 @@ pub struct TestApp {
     pub keyring_path: std::path::PathBuf,
     pub emulator: Option<hub_emulators::RunningEmulator>,
     pub database_url: Option<String>,
+    /// The app's state: its job queue, sync engine and connection service.
+    pub state: Option<hub_api::AppState>,
+    worker: tokio::sync::OnceCell<hub_jobs::Worker>,
     shutdown: CancellationToken,
     _dir: Option<tempfile::TempDir>,
     _keys_dir: tempfile::TempDir,
@@ -97,6 +100,8 @@ async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
         keyring_path: keyring_path.clone(),
         emulator,
         database_url,
+        state: None,
+        worker: tokio::sync::OnceCell::new(),
         shutdown: CancellationToken::new(),
         _dir: dir,
         _keys_dir: keys_dir,
@@ -112,7 +117,9 @@ async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
         settings.providers.emulator_base = Some(emulator.base_url());
         settings.providers.default_environment = hub_api::Environment::Emulator;
     }
-    let router = hub_api::app(hub_api::AppState::new(store, &keyring, settings));
+    let state = hub_api::AppState::new(store, &keyring, settings);
+    app.state = Some(state.clone());
+    let router = hub_api::app(state);
     tokio::spawn(hub_api::serve(listener, router, app.shutdown.clone()));
     app.base_url = base_url;
     app.admin_key = admin_key;
@@ -133,6 +140,45 @@ impl TestApp {
         };
         self.store.create_api_key(&self.network_scope(), &ChangeContext::cli(), new).await.expect("mint key");
         generated.secret.expose_secret().to_owned()
+    }
+
+    /// Runs due background jobs (syncs, refreshes) inline until none is due and the queue holds
+    /// nothing that will come due within `patience` (retries wait out their backoff).
+    pub async fn run_jobs(&self, patience: std::time::Duration) -> Vec<hub_jobs::JobRun> {
+        let state = self.state.as_ref().expect("the app's state");
+        let worker = self
+            .worker
+            .get_or_init(|| async {
+                let registry = hub_api::background::registry(state, std::time::Duration::from_secs(300)).expect("registry");
+                let config = hub_jobs::WorkerConfig {
+                    backoff: hub_jobs::Backoff { base: std::time::Duration::from_millis(50), max: std::time::Duration::from_millis(200) },
+                    ..hub_jobs::WorkerConfig::default()
+                };
+                hub_jobs::Worker::new(state.jobs.clone(), registry, config).expect("worker")
+            })
+            .await;
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut runs = Vec::new();
+        loop {
+            match worker.try_run_one().await.expect("worker") {
+                Some(run) => runs.push(run),
+                None if tokio::time::Instant::now() >= deadline => return runs,
+                None => {
+                    let waiting = self
+                        .store
+                        .list_jobs(&hub_store::JobFilter::all(hub_store::JobVisibility::Operator), &hub_core::page::PageRequest::first())
+                        .await
+                        .expect("jobs")
+                        .items
+                        .iter()
+                        .any(|job| !job.status.is_finished());
+                    if !waiting {
+                        return runs;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        }
     }
 
     /// The running emulators (for tests that started them).
