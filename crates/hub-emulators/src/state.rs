@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::EmulatorError;
 use crate::faults::{ArmedRule, FaultRule, HttpFault};
 use crate::oauth::grants::{ClientIdentity, Issuance, OAuthServer};
+use crate::providers::square::{SquareHandle, SquareStore};
 use crate::providers::{EmulatedProvider, profile};
 
 /// The client id every emulated provider knows from the start.
@@ -139,6 +140,7 @@ struct Inner {
     /// Indexed by [`EmulatedProvider::index`].
     providers: [Mutex<ProviderState>; EmulatedProvider::ALL.len()],
     faults: Mutex<Vec<ArmedRule>>,
+    square: SquareStore,
 }
 
 /// Shared state of every emulated provider. Cheap to clone; tests keep a clone to steer the
@@ -164,7 +166,7 @@ impl EmulatorState {
     /// Every provider at its real defaults, each knowing the default client.
     pub fn new() -> Self {
         let providers = std::array::from_fn(|_| Mutex::new(ProviderState::new()));
-        Self { inner: Arc::new(Inner { providers, faults: Mutex::new(Vec::new()) }) }
+        Self { inner: Arc::new(Inner { providers, faults: Mutex::new(Vec::new()), square: SquareStore::default() }) }
     }
 
     /// Registers (or replaces) a client with one provider.
@@ -268,9 +270,19 @@ impl EmulatorState {
         }
     }
 
-    /// Forgets everything: clients, tokens, counters, overrides and faults.
+    /// The Square emulator's data: configure merchants, make changes, read counts and totals.
+    pub fn square(&self) -> SquareHandle {
+        SquareHandle::new(self.clone())
+    }
+
+    pub(crate) fn square_store(&self) -> &SquareStore {
+        &self.inner.square
+    }
+
+    /// Forgets everything: clients, tokens, counters, overrides, faults and Square datasets.
     pub fn reset(&self) {
         lock(&self.inner.faults).clear();
+        self.inner.square.clear();
         for provider in EmulatedProvider::ALL {
             self.with_provider(provider, |state| *state = ProviderState::new());
         }
