@@ -7,4 +7,5 @@ mod control;
 mod faults;
 mod flows;
 mod providers;
+mod square;
 mod token_faults;
