@@ -6,6 +6,7 @@ mod changes;
 mod conformance;
 mod control_http;
 mod data;
+mod faults;
 mod pagination;
 mod schema;
 mod validation;
