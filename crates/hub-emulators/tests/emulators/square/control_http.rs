@@ -62,6 +62,10 @@ async fn merchants_are_configured_changed_and_read_over_http() {
     let forbidden =
         http.get(harness.url("/square/v2/customers")).bearer_auth(narrow["access_token"].as_str().expect("a token"));
     assert_eq!(send(forbidden).await.0, StatusCode::FORBIDDEN);
+
+    assert_eq!(send(http.post(harness.url("/_emulator/reset"))).await.0, StatusCode::NO_CONTENT);
+    let (_, listed) = send(http.get(harness.url("/_emulator/square/merchants"))).await;
+    assert_eq!(listed["merchants"], json!([]), "a reset forgets every dataset");
 }
 
 #[tokio::test]
