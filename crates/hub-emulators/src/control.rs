@@ -44,7 +44,7 @@ struct ControlError(StatusCode, String);
 impl From<EmulatorError> for ControlError {
     fn from(error: EmulatorError) -> Self {
         let status = match error {
-            EmulatorError::UnknownProvider(_) => StatusCode::NOT_FOUND,
+            EmulatorError::UnknownProvider(_) | EmulatorError::NotFound { .. } => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
         Self(status, error.to_string())
@@ -106,6 +106,14 @@ async fn index() -> Json<Value> {
             "PUT /_emulator/{provider}/token-lifetimes {access_token_ttl_secs?, refresh_token_ttl_secs?}",
             "GET /_emulator/{provider}/token-requests",
             "POST /_emulator/{provider}/token-info {access_token}",
+            "GET /_emulator/square/merchants",
+            "GET|PUT /_emulator/square/merchants/{merchant_id} (PUT body: SquareMerchantConfig)",
+            "GET /_emulator/square/merchants/{merchant_id}/counts",
+            "GET /_emulator/square/merchants/{merchant_id}/daily-totals",
+            "POST /_emulator/square/merchants/{merchant_id}/orders {location_id, count?}",
+            "POST /_emulator/square/merchants/{merchant_id}/payments/{payment_id}/refund {amount?}",
+            "PATCH|DELETE /_emulator/square/merchants/{merchant_id}/customers/{customer_id} (PATCH body: SquareCustomerUpdate)",
+            "POST /_emulator/square/merchants/{merchant_id}/access-token {scopes?}",
         ],
     }))
 }

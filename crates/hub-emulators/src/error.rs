@@ -14,4 +14,10 @@ pub enum EmulatorError {
     /// The emulated provider itself refused (its own error description).
     #[error("the provider refused: {0}")]
     Refused(String),
+    /// A dataset configuration that cannot be generated.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// A control request named an object the emulated account does not have.
+    #[error("{kind} `{id}` not found")]
+    NotFound { kind: &'static str, id: String },
 }

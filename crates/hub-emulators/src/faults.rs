@@ -150,7 +150,7 @@ pub(crate) async fn inject_faults(State(state): State<EmulatorState>, request: R
         HttpFault::RateLimited { retry_after_secs } => rate_limited(&provider, retry_after_secs),
         HttpFault::Status { status } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            (status, Json(json!({"error": "emulated_fault", "status": status.as_u16()}))).into_response()
+            status_fault(&provider, status)
         }
         HttpFault::Timeout { secs } => {
             tokio::time::sleep(Duration::from_secs(secs)).await;
@@ -166,7 +166,11 @@ pub(crate) async fn inject_faults(State(state): State<EmulatorState>, request: R
 /// 429 with `Retry-After`, in the provider's documented rate-limit body where there is one.
 fn rate_limited(provider: &str, retry_after_secs: u64) -> Response {
     let body = match provider {
-        "square" => json!({"errors": [{"category": "RATE_LIMIT_ERROR", "code": "RATE_LIMITED"}]}),
+        "square" => json!({"errors": [{
+            "category": "RATE_LIMIT_ERROR",
+            "code": "RATE_LIMITED",
+            "detail": "Rate limit has been exceeded; retry after the time Retry-After gives.",
+        }]}),
         "hubspot" => {
             json!({"status": "error", "message": "You have reached your secondly limit.", "category": "RATE_LIMITS"})
         }
@@ -177,6 +181,27 @@ fn rate_limited(provider: &str, retry_after_secs: u64) -> Response {
     let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     response
+}
+
+/// An injected error status, in the provider's error envelope where the emulator knows it
+/// (Square: `API_ERROR` with the spec's code for the status, 4xx as `INVALID_REQUEST_ERROR`).
+fn status_fault(provider: &str, status: StatusCode) -> Response {
+    let body = match provider {
+        "square" => {
+            let (category, code) = match status.as_u16() {
+                500 => ("API_ERROR", "INTERNAL_SERVER_ERROR"),
+                502 => ("API_ERROR", "BAD_GATEWAY"),
+                503 => ("API_ERROR", "SERVICE_UNAVAILABLE"),
+                504 => ("API_ERROR", "GATEWAY_TIMEOUT"),
+                429 => ("RATE_LIMIT_ERROR", "RATE_LIMITED"),
+                code if code >= 500 => ("API_ERROR", "INTERNAL_SERVER_ERROR"),
+                _ => ("INVALID_REQUEST_ERROR", "BAD_REQUEST"),
+            };
+            json!({"errors": [{"category": category, "code": code, "detail": "emulated fault"}]})
+        }
+        _ => json!({"error": "emulated_fault", "status": status.as_u16()}),
+    };
+    (status, Json(body)).into_response()
 }
 
 fn dropped_connection() -> Response {

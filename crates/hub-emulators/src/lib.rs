@@ -1,7 +1,8 @@
-//! Local emulators of the providers the hub connects to: their OAuth servers today (Square,
-//! Clover, QuickBooks Online, Sage Intacct, Salesforce, HubSpot, Google, ADP, Power BI,
-//! FranConnect), with per-provider token rules, error shapes and switches a test can flip, and
-//! fault injection over every path.
+//! Local emulators of the providers the hub connects to: their OAuth servers (Square, Clover,
+//! QuickBooks Online, Sage Intacct, Salesforce, HubSpot, Google, ADP, Power BI, FranConnect),
+//! with per-provider token rules, error shapes and switches a test can flip, fault injection
+//! over every path, and Square's data API over a generated barbershop history per merchant
+//! ([`SquareHandle`], from [`EmulatorState::square`]).
 //!
 //! Everything is served on one port, each provider under its own prefix that mirrors the real
 //! path (`https://connect.squareup.com/oauth2/token` → `/square/oauth2/token`); Google's OAuth
@@ -27,6 +28,10 @@ use serde_json::json;
 pub use error::EmulatorError;
 pub use faults::{FaultRule, HttpFault};
 pub use providers::EmulatedProvider;
+pub use providers::square::{
+    SQUARE_DATA_SCOPES, SquareCounts, SquareCustomerUpdate, SquareDailyTotals, SquareHandle, SquareLocationInfo,
+    SquareLocationSpec, SquareMerchantConfig, SquareNewOrder, SquareRefundResult,
+};
 pub use server::{RunningEmulator, serve, start};
 
 /// QuickBooks Online's emulated Accounting API: the [`quickbooks_online::QuickBooks`] control

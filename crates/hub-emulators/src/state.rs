@@ -11,6 +11,7 @@ use crate::error::EmulatorError;
 use crate::faults::{ArmedRule, FaultRule, HttpFault};
 use crate::oauth::grants::{ClientIdentity, Issuance, OAuthServer};
 use crate::providers::quickbooks_online::QuickBooks;
+use crate::providers::square::{SquareHandle, SquareStore};
 use crate::providers::{EmulatedProvider, profile};
 
 /// The client id every emulated provider knows from the start.
@@ -141,6 +142,7 @@ struct Inner {
     providers: [Mutex<ProviderState>; EmulatedProvider::ALL.len()],
     faults: Mutex<Vec<ArmedRule>>,
     quickbooks: QuickBooks,
+    square: SquareStore,
 }
 
 /// Shared state of every emulated provider. Cheap to clone; tests keep a clone to steer the
@@ -166,7 +168,14 @@ impl EmulatorState {
     /// Every provider at its real defaults, each knowing the default client.
     pub fn new() -> Self {
         let providers = std::array::from_fn(|_| Mutex::new(ProviderState::new()));
-        Self { inner: Arc::new(Inner { providers, faults: Mutex::new(Vec::new()), quickbooks: QuickBooks::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                providers,
+                faults: Mutex::new(Vec::new()),
+                quickbooks: QuickBooks::default(),
+                square: SquareStore::default(),
+            }),
+        }
     }
 
     /// Registers (or replaces) a client with one provider.
@@ -275,10 +284,20 @@ impl EmulatorState {
         self.inner.quickbooks.clone()
     }
 
+    /// The Square emulator's data: configure merchants, make changes, read counts and totals.
+    pub fn square(&self) -> SquareHandle {
+        SquareHandle::new(self.clone())
+    }
+
+    pub(crate) fn square_store(&self) -> &SquareStore {
+        &self.inner.square
+    }
+
     /// Forgets everything: clients, tokens, counters, overrides, faults and API data.
     pub fn reset(&self) {
         lock(&self.inner.faults).clear();
         self.inner.quickbooks.reset();
+        self.inner.square.clear();
         for provider in EmulatedProvider::ALL {
             self.with_provider(provider, |state| *state = ProviderState::new());
         }

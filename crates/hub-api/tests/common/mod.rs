@@ -149,9 +149,13 @@ impl TestApp {
         let worker = self
             .worker
             .get_or_init(|| async {
-                let registry = hub_api::background::registry(state, std::time::Duration::from_secs(300)).expect("registry");
+                let registry =
+                    hub_api::background::registry(state, std::time::Duration::from_secs(300)).expect("registry");
                 let config = hub_jobs::WorkerConfig {
-                    backoff: hub_jobs::Backoff { base: std::time::Duration::from_millis(50), max: std::time::Duration::from_millis(200) },
+                    backoff: hub_jobs::Backoff {
+                        base: std::time::Duration::from_millis(50),
+                        max: std::time::Duration::from_millis(200),
+                    },
                     ..hub_jobs::WorkerConfig::default()
                 };
                 hub_jobs::Worker::new(state.jobs.clone(), registry, config).expect("worker")
@@ -166,7 +170,10 @@ impl TestApp {
                 None => {
                     let waiting = self
                         .store
-                        .list_jobs(&hub_store::JobFilter::all(hub_store::JobVisibility::Operator), &hub_core::page::PageRequest::first())
+                        .list_jobs(
+                            &hub_store::JobFilter::all(hub_store::JobVisibility::Operator),
+                            &hub_core::page::PageRequest::first(),
+                        )
                         .await
                         .expect("jobs")
                         .items

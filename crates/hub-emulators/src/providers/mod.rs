@@ -10,7 +10,7 @@ mod power_bi;
 pub(crate) mod quickbooks_online;
 mod sage_intacct;
 mod salesforce;
-mod square;
+pub(crate) mod square;
 
 use std::fmt;
 use std::str::FromStr;

@@ -8,4 +8,5 @@ mod faults;
 mod flows;
 mod providers;
 mod quickbooks;
+mod square;
 mod token_faults;

@@ -12,13 +12,13 @@ use axum::{Json, Router};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
-use super::EmulatedProvider;
 use crate::oauth::errors::{BearerFailure, OAuthError};
 use crate::oauth::profile::{
     AuthorizeRules, BodyFormat, ClientAuthRule, DefaultLifetimes, Issued, PkceRule, Profile, RefreshCondition,
     RefreshRule, ResponseStyle, RevokeRequest, RevokeRules, TokenContext,
 };
 use crate::oauth::whoami::bearer;
+use crate::providers::EmulatedProvider;
 use crate::state::EmulatorState;
 
 const DAY: u64 = 86_400;
@@ -121,22 +121,19 @@ fn errors(status: StatusCode, category: &str, code: &str, detail: &str, field: O
 }
 
 /// Square's own "who am I" calls: `GET /v2/merchants/me` and `POST /oauth2/token/status`.
-pub(crate) fn extra_routes() -> Router<EmulatorState> {
+pub(crate) fn routes() -> Router<EmulatorState> {
     Router::new()
         .route("/square/v2/merchants/me", get(merchant_me))
         .route("/square/oauth2/token/status", post(token_status))
 }
 
+/// The merchant behind the token, from its dataset: business name, and the country, language
+/// and currency of its main location.
 async fn merchant_me(State(state): State<EmulatorState>, headers: HeaderMap) -> Response {
     respond(&state, &headers, |info| {
-        json!({"merchant": {
-            "id": info.account,
-            "business_name": "Emulated Barbershop",
-            "country": "US",
-            "language_code": "en-US",
-            "currency": "USD",
-            "status": "ACTIVE",
-        }})
+        let data = state.square_store().merchant(&info.account);
+        let data = super::store::read(&data);
+        json!({"merchant": super::render::people::merchant(&data)})
     })
 }
 
