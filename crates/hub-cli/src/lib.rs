@@ -4,6 +4,7 @@
 
 mod audit;
 mod config;
+mod demo;
 mod emulators;
 mod init;
 mod jobs;
@@ -33,6 +34,9 @@ enum Command {
     Init(init::InitArgs),
     /// Serves the API (migrating first; on a fresh data directory, creating a network).
     Serve(serve::ServeArgs),
+    /// A demo franchise network on the embedded store with emulated providers: creates it,
+    /// connects every shop to Square, syncs, then serves the API and dashboard.
+    Demo(demo::DemoArgs),
     /// Runs every provider emulator on one port, path-prefixed by provider, to try flows by hand.
     Emulators(emulators::EmulatorArgs),
     /// Applies pending database migrations.
@@ -92,6 +96,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init(args) => init::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Emulators(args) => emulators::run(args).await,
         Command::Migrate(common) => {
             let config = Config::load(&common, None)?;

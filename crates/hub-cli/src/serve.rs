@@ -91,7 +91,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Starts the job worker and the scheduler that runs the hub's own background work.
-async fn start_background(
+pub(crate) async fn start_background(
     state: &AppState,
     refresh_margin: std::time::Duration,
     shutdown: CancellationToken,

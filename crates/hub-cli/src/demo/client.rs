@@ -46,8 +46,9 @@ impl HubClient {
     ) -> anyhow::Result<ConnectionId> {
         let (id, authorize_url) = match existing {
             Some(connection) => {
-                let started =
-                    self.call(reqwest::Method::POST, &format!("/v1/connections/{}/authorize", connection.id), None).await?;
+                let started = self
+                    .call(reqwest::Method::POST, &format!("/v1/connections/{}/authorize", connection.id), None)
+                    .await?;
                 (connection.id.clone(), started["authorize_url"].as_str().map(str::to_owned))
             }
             None => {

@@ -22,7 +22,7 @@ use hub_core::access::{NewApiKey, Role, TenantScope};
 use hub_core::connection::{Connection, ConnectionStatus};
 use hub_core::id::{ConnectionId, NetworkId};
 use hub_core::page::PageRequest;
-use hub_emulators::square::{SquareLocationSpec, SquareMerchantConfig};
+use hub_emulators::{SquareLocationSpec, SquareMerchantConfig};
 use hub_store::{ChangeContext, Store};
 use hub_vault::ApiKeyHasher;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -61,7 +61,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         common.data_dir = Some("hub-demo".into());
     }
     let config = Config::load(&common, args.listen)?;
-    crate::telemetry::init(&config);
+    crate::telemetry::init_with_default(&config, "warn");
     let progress = MultiProgress::new();
     let keyring = config.keyring(true)?;
     let store = config.open_store().await?;
@@ -83,9 +83,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the emulators")?;
     let history_start = history_start(&*store, &network.network_id, args.days).await?;
     for shop in &network.shops {
-        emulators.state().square().configure_merchant(&merchant_config(shop, history_start)).with_context(|| {
-            format!("configuring the emulated Square seller of {}", shop.location.name.as_str())
-        })?;
+        emulators
+            .state()
+            .square()
+            .configure_merchant(&merchant_config(shop, history_start))
+            .with_context(|| format!("configuring the emulated Square seller of {}", shop.location.name.as_str()))?;
     }
     stage.finish_with_message(format!("providers emulated on {}", emulators.base_url()));
 
@@ -121,7 +123,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scope = TenantScope::network(network.network_id.clone());
     if args.no_serve {
         let counts = store.count_records(&scope).await?;
-        let records: BTreeMap<&str, u64> = counts.into_iter().map(|(model, count)| (model.collection(), count)).collect();
+        let records: BTreeMap<&str, u64> =
+            counts.into_iter().map(|(model, count)| (model.collection(), count)).collect();
         let output = serde_json::json!({ "records": records, "api_key": key, "network_id": network.network_id });
         println!("{output}");
     } else {
@@ -146,7 +149,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
 fn spinner(progress: &MultiProgress, stage: &'static str) -> ProgressBar {
     let bar = progress.add(ProgressBar::new_spinner());
-    bar.set_style(ProgressStyle::with_template("{prefix:<22} {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:<22} {spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.set_prefix(stage);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
@@ -169,7 +175,9 @@ async fn admin_key(store: &dyn Store, hasher: &ApiKeyHasher, network_id: &Networ
     let mut page = PageRequest { limit: 500, after: None };
     loop {
         let keys = store.list_api_keys(&scope, &page).await?;
-        for key in keys.items.iter().filter(|key| key.name.as_deref() == Some(DEMO_KEY_NAME) && key.revoked_at.is_none()) {
+        for key in
+            keys.items.iter().filter(|key| key.name.as_deref() == Some(DEMO_KEY_NAME) && key.revoked_at.is_none())
+        {
             store.revoke_api_key(&scope, &ctx, &key.id).await?;
         }
         match keys.next_cursor {
@@ -225,7 +233,8 @@ async fn connect_all(
     let mut connections = Vec::with_capacity(shops.len());
     for shop in shops {
         bar.set_message(format!("{} → Square", shop.location.name.as_str()));
-        let scope = TenantScope::location(network_id.clone(), shop.location.franchisee_id.clone(), shop.location.id.clone());
+        let scope =
+            TenantScope::location(network_id.clone(), shop.location.franchisee_id.clone(), shop.location.id.clone());
         let existing = square_connection(store, &scope).await?;
         let id = hub.connect_square(existing.as_ref(), &shop.location.id, &shop.merchant_id).await?;
         connections.push(id);
@@ -269,7 +278,8 @@ async fn sync_all(
                     bar.inc(1);
                 }
                 Some("failed") => {
-                    let reason = current["errors"].as_array().and_then(|errors| errors.last()).cloned().unwrap_or_default();
+                    let reason =
+                        current["errors"].as_array().and_then(|errors| errors.last()).cloned().unwrap_or_default();
                     anyhow::bail!("sync {run} failed: {reason}");
                 }
                 _ => {
@@ -300,7 +310,8 @@ async fn live_sales(emulators: &hub_emulators::RunningEmulator, shops: &[DemoSho
         }
         let shop = &shops[turn % shops.len()];
         turn += 1;
-        if let Err(error) = square.add_orders(&shop.merchant_id, None, 1) {
+        let Some(spot) = square.locations(&shop.merchant_id).into_iter().next() else { continue };
+        if let Err(error) = square.add_orders(&shop.merchant_id, &spot.id, 1) {
             tracing::warn!(%error, merchant = %shop.merchant_id, "the emulated shop could not ring up a sale");
         }
     }

@@ -74,7 +74,8 @@ fn shop_names(count: usize) -> Vec<(usize, String, &'static str)> {
             let cities = FRANCHISEES[franchisee].cities;
             let slot = index / FRANCHISEES.len();
             let (city, zone) = cities[slot % cities.len()];
-            let name = if slot < cities.len() { city.to_owned() } else { format!("{city} {}", slot / cities.len() + 1) };
+            let name =
+                if slot < cities.len() { city.to_owned() } else { format!("{city} {}", slot / cities.len() + 1) };
             (franchisee, name, zone)
         })
         .collect()
@@ -104,8 +105,9 @@ pub async fn find_or_create(store: &dyn Store, locations: usize) -> anyhow::Resu
         let territory = store
             .create_territory(&scope, &ctx, NewTerritory { name: Name::parse(plan.territory)?, parent_id: None })
             .await?;
-        let franchisee =
-            store.create_franchisee(&scope, &ctx, NewFranchisee { name: Name::parse(plan.name)?, currency: usd }).await?;
+        let franchisee = store
+            .create_franchisee(&scope, &ctx, NewFranchisee { name: Name::parse(plan.name)?, currency: usd })
+            .await?;
         franchisees.push((franchisee, territory));
     }
     let mut shops = Vec::new();
@@ -137,7 +139,11 @@ async fn existing_shops(store: &dyn Store, network_id: &NetworkId) -> anyhow::Re
         }
     }
     locations.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(locations.into_iter().enumerate().map(|(index, location)| DemoShop { location, merchant_id: merchant_id(index), index }).collect())
+    Ok(locations
+        .into_iter()
+        .enumerate()
+        .map(|(index, location)| DemoShop { location, merchant_id: merchant_id(index), index })
+        .collect())
 }
 
 #[cfg(test)]

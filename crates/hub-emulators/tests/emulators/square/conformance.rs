@@ -184,6 +184,32 @@ async fn every_endpoint_answers_in_the_shape_the_official_spec_declares() {
     });
     assert!(check.post(orders, updated, "orders").await > 0);
 
+    let sold: Vec<String> = check
+        .bodies
+        .iter()
+        .filter(|(path, _)| path == orders)
+        .flat_map(|(_, body)| body["orders"].as_array().cloned().unwrap_or_default())
+        .flat_map(|order| order["line_items"].as_array().cloned().unwrap_or_default())
+        .filter_map(|line| line["catalog_object_id"].as_str().map(str::to_owned))
+        .collect();
+    let mut menu = sold.clone();
+    menu.sort();
+    menu.dedup();
+    assert!(menu.len() > 5, "orders name several menu items");
+    let retrieve = json!({"object_ids": menu, "include_related_objects": true});
+    let catalog = square.post("/square/v2/catalog/batch-retrieve", &retrieve).await;
+    check.validate("post", "/v2/catalog/batch-retrieve", "POST /v2/catalog/batch-retrieve", &catalog);
+    let objects = catalog.body["objects"].as_array().expect("objects");
+    assert_eq!(objects.len(), menu.len(), "every sold variation is in the catalog");
+    let related = catalog.body["related_objects"].as_array().expect("related_objects");
+    assert!(related.iter().any(|item| item["item_data"]["product_type"] == "APPOINTMENTS_SERVICE"));
+    assert!(related.iter().any(|item| item["item_data"]["product_type"] == "REGULAR"));
+    assert!(objects.iter().all(|object| object["type"] == "ITEM_VARIATION"));
+    let unknown = square.post("/square/v2/catalog/batch-retrieve", &json!({"object_ids": ["NOPE"]})).await;
+    assert_eq!((unknown.status, unknown.body.get("objects")), (StatusCode::OK, None), "unknown ids are left out");
+    let empty = square.post("/square/v2/catalog/batch-retrieve", &json!({})).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+
     assert_eq!(check.get("/v2/payments", &with(&[("limit", "30")]), "payments").await, 90);
     let second_by_update = with(&[("location_id", &second), ("sort_field", "UPDATED_AT"), ("sort_order", "ASC")]);
     assert!(check.get("/v2/payments", &second_by_update, "payments").await > 0);
@@ -269,6 +295,7 @@ async fn every_emulated_endpoint_checks_the_scope_the_spec_names() {
         ("get", "/v2/refunds", "PAYMENTS_READ"),
         ("post", "/v2/labor/timecards/search", "TIMECARDS_READ"),
         ("get", "/v2/bookings", "APPOINTMENTS_READ"),
+        ("post", "/v2/catalog/batch-retrieve", "ITEMS_READ"),
     ];
     let control = square.harness.state().square();
     for (method, path, scope) in operations {

@@ -3,6 +3,7 @@
 //! field}]}`, HTTP status of the first error), and the routes.
 
 mod bookings;
+mod catalog;
 mod customers;
 mod labor;
 mod locations;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<EmulatorState> {
         .route("/square/v2/payouts", get(labor::list_payouts))
         .route("/square/v2/labor/timecards/search", post(labor::search_timecards))
         .route("/square/v2/bookings", get(bookings::list))
+        .route("/square/v2/catalog/batch-retrieve", post(catalog::batch))
 }
 
 /// One entry of Square's `errors` array.

@@ -142,8 +142,9 @@ impl SquareHandle {
 }
 
 /// Every scope the Square data API checks, for tokens that should reach all of it.
-pub const SQUARE_DATA_SCOPES: [&str; 9] = [
+pub const SQUARE_DATA_SCOPES: [&str; 10] = [
     "MERCHANT_PROFILE_READ",
+    "ITEMS_READ",
     "EMPLOYEES_READ",
     "CUSTOMERS_READ",
     "ORDERS_READ",
