@@ -188,6 +188,93 @@ impl TestApp {
         }
     }
 
+    /// Creates a location of a new franchisee (`label`) in Chicago; returns (franchisee, location).
+    pub async fn shop(&self, label: &str) -> (hub_core::id::FranchiseeId, hub_core::id::LocationId) {
+        use hub_core::tenancy::{NewFranchisee, NewLocation, TimeZone};
+        let ctx = ChangeContext::cli();
+        let usd = Currency::parse("USD").expect("USD");
+        let franchisee = self
+            .store
+            .create_franchisee(
+                &self.network_scope(),
+                &ctx,
+                NewFranchisee { name: Name::parse(label).expect("name"), currency: usd },
+            )
+            .await
+            .expect("franchisee");
+        let new = NewLocation {
+            franchisee_id: franchisee.id.clone(),
+            name: Name::parse(&format!("{label} Main St")).expect("name"),
+            time_zone: TimeZone::parse("America/Chicago").expect("zone"),
+            territory_id: None,
+        };
+        let location = self.store.create_location(&self.network_scope(), &ctx, new).await.expect("location");
+        (franchisee.id, location.id)
+    }
+
+    /// Connects `location` to the emulated Square seller `merchant` through the consent flow;
+    /// returns the connection id.
+    pub async fn connect_square(&self, location: &hub_core::id::LocationId, merchant: &str) -> String {
+        let body = serde_json::json!({"provider": "square", "location_id": location});
+        let (status, created) = self.send(reqwest::Method::POST, "/v1/connections", &self.admin_key, Some(body)).await;
+        assert_eq!(status, 201, "{created}");
+        let mut authorize =
+            reqwest::Url::parse(created["authorize_url"].as_str().expect("authorize_url")).expect("url");
+        authorize.query_pairs_mut().append_pair("emulator_account", merchant);
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let consent = browser.get(authorize).send().await.expect("consent");
+        let callback = consent.headers()["location"].to_str().expect("location").to_owned();
+        let page = browser.get(&callback).send().await.expect("callback");
+        assert_eq!(page.status(), 200, "the callback accepts the code");
+        created["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Asks for a sync over the API, runs jobs until it has finished, and returns the run.
+    pub async fn sync_now(&self, connection: &str, mode: &str) -> serde_json::Value {
+        let path = format!("/v1/connections/{connection}/sync");
+        let (status, accepted) =
+            self.send(reqwest::Method::POST, &path, &self.admin_key, Some(serde_json::json!({"mode": mode}))).await;
+        assert_eq!(status, 202, "{accepted}");
+        let run = accepted["sync_run_id"].as_str().expect("sync_run_id").to_owned();
+        self.run_jobs(std::time::Duration::from_secs(5)).await;
+        let (_, finished) =
+            self.send(reqwest::Method::GET, &format!("/v1/sync-runs/{run}"), &self.admin_key, None).await;
+        finished
+    }
+
+    /// The change feed's cursor after every change so far.
+    pub async fn change_feed_end(&self) -> String {
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(after) => format!("/v1/changes?limit=1000&after={after}"),
+                None => "/v1/changes?limit=1000".to_owned(),
+            };
+            let (_, page) = self.send(reqwest::Method::GET, &path, &self.admin_key, None).await;
+            let next = page["next_cursor"].as_str().expect("next_cursor").to_owned();
+            if page["data"].as_array().is_none_or(Vec::is_empty) {
+                return next;
+            }
+            cursor = Some(next);
+        }
+    }
+
+    /// Every item of a paged list, following `next_cursor`.
+    pub async fn list_all(&self, path: &str) -> Vec<serde_json::Value> {
+        let mut items = Vec::new();
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{separator}limit=500");
+        loop {
+            let (status, page) = self.send(reqwest::Method::GET, &url, &self.admin_key, None).await;
+            assert_eq!(status, 200, "{path}: {page}");
+            items.extend(page["data"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => url = format!("{path}{separator}limit=500&cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+
     /// The running emulators (for tests that started them).
     pub fn emulators(&self) -> &hub_emulators::EmulatorState {
         self.emulator.as_ref().expect("this test started the emulators").state()
