@@ -40,6 +40,13 @@ pub struct Config {
     /// Refresh access tokens this many seconds before they expire.
     #[serde(default = "default_refresh_margin")]
     pub refresh_margin_seconds: u64,
+    /// How long a claimed background job stays leased without a heartbeat: a crashed node's jobs
+    /// (a sync, say) are picked up by another worker after this. At least 2.
+    #[serde(default = "default_job_lease")]
+    pub job_lease_seconds: u64,
+    /// How often each connection gets an incremental sync. At least 10.
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval_seconds: u64,
     /// Per-provider app credentials and URL overrides: `[providers.<id>]` with `client_id`,
     /// `client_secret`, `authorize_url`, `token_url`, `revoke_url`, `api_base`.
     #[serde(default)]
@@ -63,13 +70,30 @@ fn default_refresh_margin() -> u64 {
     300
 }
 
+fn default_job_lease() -> u64 {
+    30
+}
+
+fn default_sync_interval() -> u64 {
+    300
+}
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
 
 /// Keys read from the environment (`HUB_<KEY>`); other `HUB_` variables belong to other tools.
-const ENV_KEYS: &[&str] =
-    &["data_dir", "database_url", "listen", "log_format", "master_key", "public_url", "refresh_margin_seconds"];
+const ENV_KEYS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "listen",
+    "log_format",
+    "master_key",
+    "public_url",
+    "refresh_margin_seconds",
+    "job_lease_seconds",
+    "sync_interval_seconds",
+];
 /// Keys that may instead be read from the file named by `HUB_<KEY>_FILE`.
 const SECRET_FILE_KEYS: &[&str] = &["database_url", "master_key"];
 
@@ -120,6 +144,14 @@ impl Config {
                 "invalid configuration at key `providers.{provider}`: not a provider the hub knows"
             );
         }
+        anyhow::ensure!(
+            config.job_lease_seconds >= 2,
+            "invalid configuration at key `job_lease_seconds`: must be at least 2"
+        );
+        anyhow::ensure!(
+            config.sync_interval_seconds >= 10,
+            "invalid configuration at key `sync_interval_seconds`: must be at least 10"
+        );
         if let Some(url) = &config.public_url {
             anyhow::ensure!(
                 url.starts_with("http://") || url.starts_with("https://"),
@@ -127,6 +159,12 @@ impl Config {
             );
         }
         Ok(config)
+    }
+
+    /// How this node's job worker runs: the configured lease, heartbeats at a third of it.
+    pub fn worker(&self) -> hub_jobs::WorkerConfig {
+        let lease = std::time::Duration::from_secs(self.job_lease_seconds);
+        hub_jobs::WorkerConfig { lease, heartbeat_interval: lease / 3, ..hub_jobs::WorkerConfig::default() }
     }
 
     /// The public origin: configured, or derived from the address actually listened on.

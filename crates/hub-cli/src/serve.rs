@@ -22,8 +22,12 @@ pub struct ServeArgs {
     listen: Option<SocketAddr>,
     /// Also run every provider emulator on a loopback port and make it the default environment
     /// for new connections (local setups, demos and tests).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "emulators_at")]
     emulators: bool,
+    /// Use provider emulators already running at this origin (a `hub emulators` process) as the
+    /// default environment; implies --allow-private-targets for them.
+    #[arg(long, value_name = "URL")]
+    emulators_at: Option<String>,
     /// Let provider calls reach private and loopback addresses (local OAuth servers, tests).
     /// Without it such destinations are refused (SSRF protection).
     #[arg(long)]
@@ -59,7 +63,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     settings.refresh_margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
     settings.keyring_path = keyring_path;
     settings.providers.overrides = config.providers.clone();
-    settings.allow_private_targets = args.allow_private_targets || args.emulators;
+    settings.allow_private_targets = args.allow_private_targets || args.emulators || args.emulators_at.is_some();
+    settings.sync.interval = std::time::Duration::from_secs(config.sync_interval_seconds);
+    if let Some(origin) = &args.emulators_at {
+        anyhow::ensure!(origin.starts_with("http://"), "--emulators-at must be an http:// origin");
+        settings.providers.emulator_base = Some(origin.trim_end_matches('/').to_owned());
+        settings.providers.default_environment = hub_api::Environment::Emulator;
+    }
     let emulators = if args.emulators {
         let running = hub_emulators::start(SocketAddr::from(([127, 0, 0, 1], 0)), hub_emulators::EmulatorState::new())
             .await
@@ -76,7 +86,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let state = AppState::new(store, &keyring, settings);
     let margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
-    let background = start_background(&state, margin, shutdown.clone()).await?;
+    let background = start_background(&state, margin, config.worker(), shutdown.clone()).await?;
     let app = hub_api::app(state);
     hub_api::serve(listener, app, shutdown).await?;
     for task in background {
@@ -94,6 +104,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub(crate) async fn start_background(
     state: &AppState,
     refresh_margin: std::time::Duration,
+    worker: hub_jobs::WorkerConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let queue = state.jobs.clone();
@@ -102,7 +113,7 @@ pub(crate) async fn start_background(
         scheduler.upsert(schedule).await?;
     }
     let registry = hub_api::background::registry(state, refresh_margin)?;
-    let worker = hub_jobs::Worker::new(queue, registry, hub_jobs::WorkerConfig::default())?;
+    let worker = hub_jobs::Worker::new(queue, registry, worker)?;
     let worker_shutdown = shutdown.clone();
     Ok(vec![
         tokio::spawn(async move { scheduler.run(shutdown).await }),

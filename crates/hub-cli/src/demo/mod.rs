@@ -105,7 +105,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let state = hub_api::AppState::new(store.clone(), &keyring, settings);
     let shutdown = CancellationToken::new();
     let margin = Duration::from_secs(config.refresh_margin_seconds);
-    let background = crate::serve::start_background(&state, margin, shutdown.clone()).await?;
+    let background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
     let server = tokio::spawn(hub_api::serve(listener, hub_api::app(state), shutdown.clone()));
     let hub = HubClient::new(public_url.clone(), key.clone())?;
 
