@@ -51,7 +51,12 @@ impl hub_sync::ProviderAccess for HubProviderAccess {
             .oauth_app(&*self.store, self.connections.vault(), &connection.network_id, definition, environment)
             .await
             .map_err(|error| ConnectorError::Unsupported(format!("{provider}: {}", error.detail)))?;
-        let (app_limit, connection_limit) = limits(definition);
+        let (app_limit, mut connection_limit) = limits(definition);
+        if let Some(rate) = self.providers.overrides.get(provider).and_then(|configured| configured.requests_per_second)
+        {
+            connection_limit =
+                RateLimitPolicy::new(rate, Duration::from_secs(1)).ok().map(|limit| limit.with_burst(rate));
+        }
         Ok(Arc::new(ConnectionApi {
             connections: Arc::clone(&self.connections),
             connection: connection.clone(),

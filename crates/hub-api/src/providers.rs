@@ -32,6 +32,10 @@ pub struct ProviderOverride {
     pub token_url: Option<String>,
     pub revoke_url: Option<String>,
     pub api_base: Option<String>,
+    /// Operator configuration only: the provider calls per second each connection may make,
+    /// replacing the catalog's limit (a negotiated quota, or an emulator with none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<u32>,
 }
 
 impl ProviderOverride {

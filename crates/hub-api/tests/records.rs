@@ -111,6 +111,7 @@ async fn store_customers(app: &TestApp, shop: &Shop, count: usize) {
         model: Model::Customer,
         mark_seen: true,
         fetched: upserts.len() as u64,
+        pages: 1,
         upserts,
         deletes: vec![],
         checkpoint: SyncCheckpoint::default(),

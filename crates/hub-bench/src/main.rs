@@ -7,6 +7,7 @@ mod jobs;
 mod load;
 mod server;
 mod setup;
+mod sync;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,8 @@ enum Command {
     Api(api::ApiArgs),
     /// Jobs per second through the durable job queue, beside a raw SQL claim loop on the same database.
     Jobs(jobs::JobsArgs),
+    /// Records per second of an initial sync of emulated Square shops, beside raw batched inserts.
+    Sync(sync::SyncArgs),
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -30,5 +33,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Api(args) => api::run(args).await,
         Command::Jobs(args) => jobs::run(args).await,
+        Command::Sync(args) => sync::run(args).await,
     }
 }

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::StoreResult;
 
 /// The most records one page write may carry.
-pub const MAX_PAGE_RECORDS: usize = 2_000;
+pub const MAX_PAGE_RECORDS: usize = 5_000;
 
 /// A record ready to store: content in its stored form, placed in the hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub struct SyncCheckpoint {
     pub walk_finished: bool,
 }
 
-/// One provider page to write, with the run's checkpoint after it.
+/// One or more provider pages to write together, with the run's checkpoint after them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncPage {
     pub network_id: NetworkId,
@@ -66,8 +66,10 @@ pub struct SyncPage {
     pub upserts: Vec<RecordUpsert>,
     /// External ids the provider reported deleted.
     pub deletes: Vec<String>,
-    /// How many records the provider sent on this page.
+    /// How many records the provider sent in the pages this write carries.
     pub fetched: u64,
+    /// How many provider pages this write carries (the engine coalesces small pages).
+    pub pages: u64,
     pub checkpoint: SyncCheckpoint,
 }
 

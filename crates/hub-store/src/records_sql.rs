@@ -429,10 +429,9 @@ macro_rules! impl_record_store {
                         counts.deleted = deleted.len() as u64;
                         changes.extend(deleted_changes(deleted));
                     }
-                    append_changes(&mut tx, &page.network_id, page.model, connection, &changes, at).await?;
                     sqlx::query(
                         "UPDATE sync_runs SET fetched = fetched + $3, created = created + $4, updated = updated + $5, \
-                         deleted = deleted + $6, unchanged = unchanged + $7, pages = pages + 1, checkpoint = $8 \
+                         deleted = deleted + $6, unchanged = unchanged + $7, pages = pages + $9, checkpoint = $8 \
                          WHERE network_id = $1 AND id = $2",
                     )
                     .bind(network)
@@ -443,8 +442,12 @@ macro_rules! impl_record_store {
                     .bind(count(counts.deleted, "deleted")?)
                     .bind(count(counts.unchanged, "unchanged")?)
                     .bind(checkpoint_json(&page.checkpoint))
+                    .bind(count(page.pages, "pages")?)
                     .execute(&mut *tx)
                     .await?;
+                    // Last: the network's change head stays locked (PostgreSQL) only from here to
+                    // the commit, so concurrent syncs in one network overlap everything else.
+                    append_changes(&mut tx, &page.network_id, page.model, connection, &changes, at).await?;
                     tx.commit().await?;
                     Ok(counts)
                 }

@@ -105,6 +105,7 @@ fn page(
         model: Model::Customer,
         mark_seen: mode == SyncMode::Full,
         fetched: upserts.len() as u64,
+        pages: 1,
         upserts,
         deletes: Vec::new(),
         checkpoint: SyncCheckpoint {

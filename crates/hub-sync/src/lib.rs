@@ -40,11 +40,22 @@ pub struct SyncSettings {
     pub interval: Duration,
     /// Attempts of a sync job before its run is marked failed.
     pub max_attempts: u32,
+    /// Records gathered from small provider pages before they are written together (one
+    /// transaction, one fsync); 1 writes every page on its own.
+    pub batch_records: usize,
+    /// The longest a read page waits for more before it is written.
+    pub batch_wait: Duration,
 }
 
 impl Default for SyncSettings {
     fn default() -> Self {
-        Self { overlap: Duration::from_secs(120), interval: Duration::from_secs(300), max_attempts: 8 }
+        Self {
+            overlap: Duration::from_secs(120),
+            interval: Duration::from_secs(300),
+            max_attempts: 8,
+            batch_records: 1_000,
+            batch_wait: Duration::from_secs(1),
+        }
     }
 }
 

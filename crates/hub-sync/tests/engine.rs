@@ -28,6 +28,7 @@ hub_store::tests_on_both_backends!(
     incremental_syncs_read_from_the_high_water_mark_minus_the_overlap,
     refused_credentials_need_reauthorization_and_exhausted_retries_mark_the_connection_failing,
     requests_join_the_active_run_and_the_schedule_skips_recent_syncs,
+    small_pages_are_written_together_with_the_checkpoint_after_the_last,
 );
 
 /// What the scripted provider holds: external id → (updated at, name).
@@ -183,7 +184,7 @@ async fn setup(store: Arc<dyn Store>, customers: usize, page_size: usize) -> Set
         ..Provider::default()
     })));
     let queue = JobQueue::new(Arc::clone(&store) as Arc<dyn hub_jobs::JobStore>);
-    let settings = SyncSettings { max_attempts: 3, ..SyncSettings::default() };
+    let settings = SyncSettings { max_attempts: 3, batch_records: 1, ..SyncSettings::default() };
     let engine = SyncEngine::new(
         Arc::clone(&store),
         queue.clone(),
@@ -385,4 +386,28 @@ async fn requests_join_the_active_run_and_the_schedule_skips_recent_syncs(store:
     assert_eq!(setup.step().await.outcome, JobOutcome::Succeeded);
     assert!(setup.worker.try_run_one().await.expect("worker").is_none(), "one job for the joined requests");
     assert_eq!(setup.engine.request_due().await.expect("due"), 0, "synced within the interval");
+}
+
+async fn small_pages_are_written_together_with_the_checkpoint_after_the_last(store: Arc<dyn Store>) {
+    let mut setup = setup(store, 230, 50).await;
+    let queue = JobQueue::new(Arc::clone(&setup.store) as Arc<dyn hub_jobs::JobStore>);
+    let settings = SyncSettings { batch_records: 120, batch_wait: Duration::from_secs(60), ..SyncSettings::default() };
+    setup.engine = SyncEngine::new(
+        Arc::clone(&setup.store),
+        queue.clone(),
+        Arc::new(NoNetwork),
+        ConnectorRegistry::new().with(setup.provider.clone()),
+        settings,
+    );
+    let mut registry = JobRegistry::new();
+    setup.engine.register_jobs(&mut registry).expect("register");
+    setup.worker = Worker::new(queue, registry, WorkerConfig::default()).expect("worker");
+    let run = setup.sync(SyncMode::Full).await;
+    assert_eq!(run.status, SyncRunStatus::Succeeded, "{:?}", run.errors);
+    assert_eq!(run.created, 232);
+    // One page of staff, then customers in pages of 50, written after 150 and after 230.
+    assert_eq!(run.pages, 6, "every provider page is counted");
+    assert_eq!(run.checkpoint.done, vec![Model::StaffMember, Model::Customer]);
+    let writes = setup.store.list_changes(&setup.scope(), 0, 1_000).await.expect("changes");
+    assert_eq!(writes.len(), 232);
 }

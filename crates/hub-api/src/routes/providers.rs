@@ -65,6 +65,9 @@ async fn update_settings(
     Json(body): Json<ProviderOverride>,
 ) -> Result<axum::Json<SettingsResponse>, ApiError> {
     let principal = auth.require(Permission::ManageProviderSettings)?;
+    if body.requests_per_second.is_some() {
+        return Err(ApiError::field("requests_per_second", "is set in the operator's configuration, not per network"));
+    }
     let definition =
         definition(&provider).map_err(|_| ApiError::new(hub_core::ErrorCode::NotFound, "no such provider"))?;
     for (field, url) in [
