@@ -30,6 +30,10 @@ enum Command {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
+    // Quiet unless asked: `RUST_LOG=hub_sync=debug hub-bench sync` shows where the time goes.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    }
     match Cli::parse().command {
         Command::Api(args) => api::run(args).await,
         Command::Jobs(args) => jobs::run(args).await,

@@ -228,6 +228,45 @@ pub(crate) struct ExistingRow {
     pub deleted: bool,
 }
 
+/// One record row of a batch statement, borrowed from its upsert: (record id, external id,
+/// franchisee, location, provider location, occurred at, remote updated at, content hash, data,
+/// version), serialized as a JSON array without copying the record's data first.
+#[derive(serde::Serialize)]
+struct UpsertRow<'a>(
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<String>,
+    Option<String>,
+    &'a str,
+    &'a str,
+    i64,
+);
+
+/// The rows of a batch insert or update as one JSON array.
+pub(crate) fn upsert_rows_json(rows: &[(String, &crate::records::RecordUpsert, i64)]) -> String {
+    let rows: Vec<UpsertRow<'_>> = rows
+        .iter()
+        .map(|(record_id, upsert, version)| {
+            UpsertRow(
+                record_id,
+                &upsert.external_id,
+                upsert.franchisee_id.as_ref().map(|id| id.as_str()),
+                upsert.location_id.as_ref().map(|id| id.as_str()),
+                upsert.provider_location_id.as_deref(),
+                upsert.occurred_at.map(instant_text),
+                upsert.remote_updated_at.map(instant_text),
+                &upsert.content_hash,
+                &upsert.data,
+                *version,
+            )
+        })
+        .collect();
+    serde_json::to_string(&rows).expect("strings and numbers serialize")
+}
+
 /// One change entry to insert, before it has its sequence number.
 pub(crate) struct PendingChange {
     pub kind: ChangeKind,
@@ -241,22 +280,24 @@ pub(crate) struct PendingChange {
 /// The change rows as one JSON array (seq, kind, model, record_id, version, franchisee_id,
 /// location_id, connection_id, external_id), numbered from `first_seq`.
 pub(crate) fn change_rows_json(changes: &[PendingChange], first_seq: i64, model: Model, connection_id: &str) -> String {
-    let rows: Vec<serde_json::Value> = changes
+    #[derive(serde::Serialize)]
+    struct ChangeRowJson<'a>(i64, &'a str, &'a str, &'a str, i64, Option<&'a str>, Option<&'a str>, &'a str, &'a str);
+    let rows: Vec<ChangeRowJson<'_>> = changes
         .iter()
         .zip(first_seq..)
         .map(|(change, seq)| {
-            serde_json::json!([
+            ChangeRowJson(
                 seq,
                 change.kind.as_str(),
                 model.as_str(),
-                change.record_id,
+                &change.record_id,
                 change.version,
-                change.franchisee_id,
-                change.location_id,
+                change.franchisee_id.as_deref(),
+                change.location_id.as_deref(),
                 connection_id,
-                change.external_id,
-            ])
+                &change.external_id,
+            )
         })
         .collect();
-    serde_json::Value::Array(rows).to_string()
+    serde_json::to_string(&rows).expect("strings and numbers serialize")
 }

@@ -30,7 +30,7 @@ macro_rules! impl_record_store {
             };
             use crate::records_rows::{
                 ChangeRow, ExistingRow, PendingChange, RecordRow, SyncCursorRow, SyncRunRow, change_columns,
-                change_rows_json, instant_text, record_columns, sync_run_columns,
+                change_rows_json, record_columns, sync_run_columns, upsert_rows_json,
             };
 
             /// At most this many errors are kept on a run (the oldest are dropped).
@@ -143,21 +143,6 @@ macro_rules! impl_record_store {
                     }
                 }
                 kept
-            }
-
-            fn upsert_row(record_id: &str, upsert: &RecordUpsert, version: i64) -> serde_json::Value {
-                serde_json::json!([
-                    record_id,
-                    upsert.external_id,
-                    upsert.franchisee_id.as_ref().map(|id| id.as_str()),
-                    upsert.location_id.as_ref().map(|id| id.as_str()),
-                    upsert.provider_location_id,
-                    upsert.occurred_at.map(instant_text),
-                    upsert.remote_updated_at.map(instant_text),
-                    upsert.content_hash,
-                    upsert.data,
-                    version,
-                ])
             }
 
             fn change_for(kind: ChangeKind, record_id: String, upsert: &RecordUpsert, version: i64) -> PendingChange {
@@ -333,7 +318,7 @@ macro_rules! impl_record_store {
                         match existing.get(&upsert.external_id) {
                             None => {
                                 let id = RecordId::new().to_string();
-                                inserts.push(upsert_row(&id, upsert, 1));
+                                inserts.push((id.clone(), upsert, 1));
                                 changes.push(change_for(ChangeKind::Created, id, upsert, 1));
                                 counts.created += 1;
                             }
@@ -343,7 +328,7 @@ macro_rules! impl_record_store {
                             }
                             Some(row) => {
                                 let version = row.version + 1;
-                                updates.push(upsert_row(&row.id, upsert, version));
+                                updates.push((row.id.clone(), upsert, version));
                                 changes.push(change_for(ChangeKind::Updated, row.id.clone(), upsert, version));
                                 counts.updated += 1;
                             }
@@ -370,7 +355,7 @@ macro_rules! impl_record_store {
                         .bind(&page.provider)
                         .bind(page.run_id.as_str())
                         .bind(at)
-                        .bind(serde_json::Value::Array(inserts).to_string())
+                        .bind(upsert_rows_json(&inserts))
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -392,7 +377,7 @@ macro_rules! impl_record_store {
                         .bind(network)
                         .bind(page.run_id.as_str())
                         .bind(at)
-                        .bind(serde_json::Value::Array(updates).to_string())
+                        .bind(upsert_rows_json(&updates))
                         .execute(&mut *tx)
                         .await?;
                     }

@@ -92,7 +92,13 @@ impl SyncEngine {
             }
             let request =
                 FetchRequest { model, mode: run.mode, changed_since, cursor: checkpoint.cursor.as_deref(), started_at };
+            let fetch_started = std::time::Instant::now();
             let page = connector.fetch(api, request).await?;
+            tracing::debug!(
+                model = model.as_str(),
+                fetch_us = fetch_started.elapsed().as_micros() as u64,
+                "page fetched"
+            );
             batch.fetched += (page.records.len() + page.deleted.len()) as u64;
             batch.pages += 1;
             let placed = place(connection, page.records);
@@ -171,7 +177,9 @@ impl SyncEngine {
             pages,
             checkpoint: checkpoint.clone(),
         };
+        let write_started = std::time::Instant::now();
         let counts = self.store.apply_sync_page(written).await?;
+        tracing::debug!(write_us = write_started.elapsed().as_micros() as u64, records = fetched, "batch written");
         tracing::debug!(
             run = %run.id, model = model.as_str(), fetched, pages, created = counts.created, updated = counts.updated,
             unchanged = counts.unchanged, deleted = counts.deleted, "sync pages written"
