@@ -425,8 +425,8 @@ pub trait WebhookStore: Send + Sync {
     async fn insert_inbound_events(&self, events: &[NewInboundEvent]) -> StoreResult<Vec<InboundOutcome>>;
     /// Claims up to `limit` received deliveries to process, leased until `lease_until`.
     async fn claim_inbound_events(&self, limit: u32, lease_until: DateTime<Utc>) -> StoreResult<Vec<InboundEvent>>;
-    /// Records how processing went.
-    async fn finish_inbound_events(&self, results: &[InboundResult]) -> StoreResult<()>;
+    /// Records how processing went; deliveries to retry are claimable again from `retry_at`.
+    async fn finish_inbound_events(&self, results: &[InboundResult], retry_at: DateTime<Utc>) -> StoreResult<()>;
     /// Drops the raw payloads of deliveries received before `before` (the retention period);
     /// returns how many were purged.
     async fn purge_inbound_payloads(&self, before: DateTime<Utc>) -> StoreResult<u64>;

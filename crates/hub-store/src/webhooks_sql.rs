@@ -170,19 +170,6 @@ macro_rules! impl_webhook_store {
                 Ok(created)
             }
 
-            async fn audit(
-                tx: &mut Tx<'_>,
-                network_id: &NetworkId,
-                ctx: &ChangeContext,
-                action: &str,
-                resource_id: &str,
-                franchisee_id: Option<&hub_core::id::FranchiseeId>,
-                location_id: Option<&hub_core::id::LocationId>,
-                details: serde_json::Value,
-            ) -> StoreResult<()> {
-                append_audit(tx, network_id, event(ctx, action, resource_id, franchisee_id, location_id, details)).await
-            }
-
             fn scope_ids(scope: &EndpointScope) -> (Option<hub_core::id::FranchiseeId>, Option<hub_core::id::LocationId>) {
                 match scope {
                     EndpointScope::Franchisee(franchisee) => (Some(franchisee.clone()), None),
@@ -226,15 +213,17 @@ macro_rules! impl_webhook_store {
                         "connection_id": new.connection_id,
                         "notification_url": new.notification_url,
                     });
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_source.create",
-                        new.id.as_str(),
-                        new.franchisee_id.as_ref(),
-                        new.location_id.as_ref(),
-                        details,
+                        event(
+                            ctx,
+                            "webhook_source.create",
+                            new.id.as_str(),
+                            new.franchisee_id.as_ref(),
+                            new.location_id.as_ref(),
+                            details,
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -289,15 +278,17 @@ macro_rules! impl_webhook_store {
                     .bind(now())
                     .fetch_one(&mut *tx)
                     .await?;
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_source.rotate_secret",
-                        id.as_str(),
-                        source.franchisee_id.as_ref(),
-                        source.location_id.as_ref(),
-                        serde_json::json!({"secrets": secrets.len()}),
+                        event(
+                            ctx,
+                            "webhook_source.rotate_secret",
+                            id.as_str(),
+                            source.franchisee_id.as_ref(),
+                            source.location_id.as_ref(),
+                            serde_json::json!({"secrets": secrets.len()}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -317,15 +308,17 @@ macro_rules! impl_webhook_store {
                         .bind(id.as_str())
                         .execute(&mut *tx)
                         .await?;
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_source.delete",
-                        id.as_str(),
-                        source.franchisee_id.as_ref(),
-                        source.location_id.as_ref(),
-                        serde_json::json!({"provider": source.provider}),
+                        event(
+                            ctx,
+                            "webhook_source.delete",
+                            id.as_str(),
+                            source.franchisee_id.as_ref(),
+                            source.location_id.as_ref(),
+                            serde_json::json!({"provider": source.provider}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -347,15 +340,17 @@ macro_rules! impl_webhook_store {
                 async fn audit_webhook_refusal(&self, source: &WebhookSource, reason: &str, refused: u64) -> StoreResult<()> {
                     let mut tx = self.writer.begin().await?;
                     let ctx = ChangeContext { actor: hub_core::access::Actor::System, request_id: None };
-                    audit(
+                    append_audit(
                         &mut tx,
                         &source.network_id,
-                        &ctx,
-                        "webhook_source.refused",
-                        source.id.as_str(),
-                        source.franchisee_id.as_ref(),
-                        source.location_id.as_ref(),
-                        serde_json::json!({"provider": source.provider, "reason": clip(reason), "refused": refused}),
+                        event(
+                            &ctx,
+                            "webhook_source.refused",
+                            source.id.as_str(),
+                            source.franchisee_id.as_ref(),
+                            source.location_id.as_ref(),
+                            serde_json::json!({"provider": source.provider, "reason": clip(reason), "refused": refused}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -429,7 +424,11 @@ macro_rules! impl_webhook_store {
                     convert_all(rows)
                 }
 
-                async fn finish_inbound_events(&self, results: &[InboundResult]) -> StoreResult<()> {
+                async fn finish_inbound_events(
+                    &self,
+                    results: &[InboundResult],
+                    retry_at: DateTime<Utc>,
+                ) -> StoreResult<()> {
                     if results.is_empty() {
                         return Ok(());
                     }
@@ -450,7 +449,8 @@ macro_rules! impl_webhook_store {
                         })
                         .collect();
                     sqlx::query(concat!(
-                        "UPDATE inbound_events SET status = v.value ->> 2, error = v.value ->> 3, leased_until = NULL, \
+                        "UPDATE inbound_events SET status = v.value ->> 2, error = v.value ->> 3, \
+                         leased_until = CASE WHEN v.value ->> 2 = 'received' THEN $3 END, \
                          processed_at = CASE WHEN v.value ->> 2 = 'received' THEN NULL ELSE $1 END FROM ",
                         $rows_open,
                         "$2",
@@ -459,6 +459,7 @@ macro_rules! impl_webhook_store {
                     ))
                     .bind(now())
                     .bind(serde_json::Value::Array(rows).to_string())
+                    .bind(truncate_to_micros(retry_at))
                     .execute(&self.writer)
                     .await?;
                     Ok(())
@@ -550,15 +551,17 @@ macro_rules! impl_webhook_store {
                     .fetch_one(&mut *tx)
                     .await?;
                     let (audit_franchisee, audit_location) = scope_ids(&new.scope);
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_endpoint.create",
-                        new.id.as_str(),
-                        audit_franchisee.as_ref(),
-                        audit_location.as_ref(),
-                        serde_json::json!({"url": new.url, "event_types": new.event_types, "role": new.role}),
+                        event(
+                            ctx,
+                            "webhook_endpoint.create",
+                            new.id.as_str(),
+                            audit_franchisee.as_ref(),
+                            audit_location.as_ref(),
+                            serde_json::json!({"url": new.url, "event_types": new.event_types, "role": new.role}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -646,15 +649,17 @@ macro_rules! impl_webhook_store {
                     .fetch_one(&mut *tx)
                     .await?;
                     let (franchisee, location) = scope_ids(&endpoint.scope);
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_endpoint.rotate_secret",
-                        id.as_str(),
-                        franchisee.as_ref(),
-                        location.as_ref(),
-                        serde_json::json!({"secrets": secrets.len()}),
+                        event(
+                            ctx,
+                            "webhook_endpoint.rotate_secret",
+                            id.as_str(),
+                            franchisee.as_ref(),
+                            location.as_ref(),
+                            serde_json::json!({"secrets": secrets.len()}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -680,15 +685,17 @@ macro_rules! impl_webhook_store {
                         .execute(&mut *tx)
                         .await?;
                     let (franchisee, location) = scope_ids(&endpoint.scope);
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_endpoint.delete",
-                        id.as_str(),
-                        franchisee.as_ref(),
-                        location.as_ref(),
-                        serde_json::json!({"url": endpoint.url}),
+                        event(
+                            ctx,
+                            "webhook_endpoint.delete",
+                            id.as_str(),
+                            franchisee.as_ref(),
+                            location.as_ref(),
+                            serde_json::json!({"url": endpoint.url}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -1211,15 +1218,17 @@ macro_rules! impl_webhook_store {
                     .bind(opt(scope.location_id.as_ref()))
                     .execute(&mut *tx)
                     .await?;
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_event.replay",
-                        id.as_str(),
-                        scope.franchisee_id.as_ref(),
-                        scope.location_id.as_ref(),
-                        serde_json::json!({"deliveries": done.rows_affected()}),
+                        event(
+                            ctx,
+                            "webhook_event.replay",
+                            id.as_str(),
+                            scope.franchisee_id.as_ref(),
+                            scope.location_id.as_ref(),
+                            serde_json::json!({"deliveries": done.rows_affected()}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;
@@ -1257,15 +1266,17 @@ macro_rules! impl_webhook_store {
                     .execute(&mut *tx)
                     .await?;
                     let (franchisee, location) = scope_ids(&endpoint.scope);
-                    audit(
+                    append_audit(
                         &mut tx,
                         &scope.network_id,
-                        ctx,
-                        "webhook_endpoint.recover",
-                        id.as_str(),
-                        franchisee.as_ref(),
-                        location.as_ref(),
-                        serde_json::json!({"since": since, "deliveries": done.rows_affected()}),
+                        event(
+                            ctx,
+                            "webhook_endpoint.recover",
+                            id.as_str(),
+                            franchisee.as_ref(),
+                            location.as_ref(),
+                            serde_json::json!({"since": since, "deliveries": done.rows_affected()}),
+                        ),
                     )
                     .await?;
                     tx.commit().await?;

@@ -204,17 +204,15 @@ async fn inbound_batches_store_once_per_key_and_process_as_a_queue(store: Arc<dy
             give_up: false,
         })
         .collect();
-    store.finish_inbound_events(&results).await.expect("finish");
+    store.finish_inbound_events(&results, Utc::now()).await.expect("finish");
     let retried = store.claim_inbound_events(10, lease).await.expect("claim");
     assert_eq!(retried.len(), 1, "the failed one is received again");
     assert_eq!(retried[0].attempts, 2);
     store
-        .finish_inbound_events(&[InboundResult {
-            network_id: t.network.clone(),
-            id: retried[0].id.clone(),
-            error: None,
-            give_up: false,
-        }])
+        .finish_inbound_events(
+            &[InboundResult { network_id: t.network.clone(), id: retried[0].id.clone(), error: None, give_up: false }],
+            Utc::now(),
+        )
         .await
         .expect("finish");
     let purged = store.purge_inbound_payloads(Utc::now() + TimeDelta::seconds(1)).await.expect("purge");
