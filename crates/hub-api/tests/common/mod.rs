@@ -30,6 +30,8 @@ pub struct TestApp {
     pub keyring_path: std::path::PathBuf,
     pub emulator: Option<hub_emulators::RunningEmulator>,
     pub database_url: Option<String>,
+    /// The app's state, for tests that drive its background work by hand (webhook delivery).
+    pub state: Option<hub_api::AppState>,
     shutdown: CancellationToken,
     _dir: Option<tempfile::TempDir>,
     _keys_dir: tempfile::TempDir,
@@ -97,6 +99,7 @@ async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
         keyring_path: keyring_path.clone(),
         emulator,
         database_url,
+        state: None,
         shutdown: CancellationToken::new(),
         _dir: dir,
         _keys_dir: keys_dir,
@@ -112,7 +115,10 @@ async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
         settings.providers.emulator_base = Some(emulator.base_url());
         settings.providers.default_environment = hub_api::Environment::Emulator;
     }
-    let router = hub_api::app(hub_api::AppState::new(store, &keyring, settings));
+    settings.webhooks.allow_list = hub_resilience::AllowList::loopback();
+    let state = hub_api::AppState::new(store, &keyring, settings);
+    app.state = Some(state.clone());
+    let router = hub_api::app(state);
     tokio::spawn(hub_api::serve(listener, router, app.shutdown.clone()));
     app.base_url = base_url;
     app.admin_key = admin_key;
