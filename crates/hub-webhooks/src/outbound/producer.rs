@@ -49,12 +49,19 @@ impl Producer {
         let mut marks = self.store.webhook_marks(network_id, &needing_marks).await?;
         let mut events = Vec::with_capacity(changes.len());
         let mut new_marks = Vec::new();
+        // The record data is the record as it is now, so only its last change in the batch moves
+        // its mark: an earlier change compared against it would miss what the last one did.
+        let mut last_change: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for entry in &changes {
+            last_change.insert(entry.change.record_id.as_str(), entry.change.seq);
+        }
         for entry in &changes {
             let change = &entry.change;
             let record = entry.data.as_ref();
             let previous = marks.get(change.record_id.as_str()).map(String::as_str);
             let Some(event_type) = classify(change.kind, change.model, record, previous) else { continue };
-            if let Some(mark) = record.and_then(|record| mark_of(change.model, record)) {
+            let is_last = last_change.get(change.record_id.as_str()) == Some(&change.seq);
+            if is_last && let Some(mark) = record.and_then(|record| mark_of(change.model, record)) {
                 marks.insert(change.record_id.to_string(), mark.clone());
                 new_marks.push((change.record_id.to_string(), mark));
             }
@@ -77,6 +84,12 @@ impl Producer {
                 occurred_at: change.at,
             });
         }
+        // One mark per record: the last one of the batch.
+        let mut last_mark: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for (record, mark) in new_marks {
+            last_mark.insert(record, mark);
+        }
+        let new_marks: Vec<(String, String)> = last_mark.into_iter().collect();
         let outcome = self
             .store
             .emit_webhook_events(EmitBatch {
