@@ -7,6 +7,7 @@ mod jobs;
 mod load;
 mod server;
 mod setup;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,10 @@ enum Command {
     Api(api::ApiArgs),
     /// Jobs per second through the durable job queue, beside a raw SQL claim loop on the same database.
     Jobs(jobs::JobsArgs),
+    /// Verified-and-durable inbound webhook acks per second, beside a bare axum handler.
+    WebhooksIn(webhooks::WebhookArgs),
+    /// Outbound deliveries per second and create→delivered latency, to 1 and 10 endpoints.
+    WebhooksOut(webhooks::WebhookArgs),
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -30,5 +35,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Api(args) => api::run(args).await,
         Command::Jobs(args) => jobs::run(args).await,
+        Command::WebhooksIn(args) => webhooks::run_inbound(args).await,
+        Command::WebhooksOut(args) => webhooks::run_outbound(args).await,
     }
 }
