@@ -8,7 +8,6 @@
 //!   endpoints; create→delivered latency is measured at the receiver from a timestamp in the
 //!   event, under load (64 emitters) and idle (one event at a time).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -53,7 +52,6 @@ pub struct WebhookArgs {
 
 struct Hub {
     state: hub_api::AppState,
-    addr: SocketAddr,
     scope: TenantScope,
     shutdown: CancellationToken,
 }
@@ -71,7 +69,7 @@ async fn start_hub(bench: &BenchStore, background: bool) -> anyhow::Result<Hub> 
         hub_api::webhook_sync::start(&state, shutdown.clone());
     }
     tokio::spawn(hub_api::serve(listener, hub_api::app(state.clone()), shutdown.clone()));
-    Ok(Hub { state, addr, scope: TenantScope::network(network.id), shutdown })
+    Ok(Hub { state, scope: TenantScope::network(network.id), shutdown })
 }
 
 /// Latencies and counts of one load phase.
@@ -190,7 +188,8 @@ pub async fn run_inbound(args: WebhookArgs) -> anyhow::Result<()> {
         move |n: u64| {
             let (client, url) = (client.clone(), url.clone());
             async move {
-                let body = format!(r#"{{"id":"evt_{prefix}{n}","type":"charge.succeeded","data":{{"object":{{"n":{n}}}}}}}"#);
+                let body =
+                    format!(r#"{{"id":"evt_{prefix}{n}","type":"charge.succeeded","data":{{"object":{{"n":{n}}}}}}}"#);
                 let signature = stripe_signature(body.as_bytes(), at);
                 let response = client
                     .post(&url)
