@@ -12,6 +12,7 @@ pub mod provider_api;
 pub mod providers;
 pub mod refresher;
 mod routes;
+pub mod webhook_sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub jobs: hub_jobs::JobQueue,
     /// Requests and runs syncs of connections into unified records.
     pub sync: hub_sync::SyncEngine,
+    /// Inbound and outbound webhooks (start their loops with [`webhook_sync::start`]).
+    pub webhooks: Arc<hub_webhooks::WebhookService>,
 }
 
 /// How the API is set up beyond its store and keys.
@@ -61,6 +64,10 @@ pub struct ApiSettings {
     pub allow_private_targets: bool,
     /// How syncs are paced (interval, overlap, attempts).
     pub sync: hub_sync::SyncSettings,
+    /// How webhooks behave (retry schedule, timeouts, retention); its `public_url` follows
+    /// `public_url`. Outbound deliveries reach private addresses only through its `allow_list`
+    /// (`hub serve --allow-private-webhook-targets` sets loopback and private ranges).
+    pub webhooks: hub_webhooks::WebhookSettings,
 }
 
 impl ApiSettings {
@@ -73,6 +80,7 @@ impl ApiSettings {
             keyring_path: None,
             allow_private_targets: false,
             sync: hub_sync::SyncSettings::default(),
+            webhooks: hub_webhooks::WebhookSettings::new(""),
         }
     }
 }
@@ -86,7 +94,14 @@ impl AppState {
             resilience.allow_list = hub_resilience::AllowList::loopback();
         }
         let http = hub_resilience::ResilientClient::new(resilience).expect("the outbound client's settings are valid");
-        let connections = Arc::new(ConnectionService::new(Arc::clone(&store), vault, http, settings.refresh_margin));
+        let connections =
+            Arc::new(ConnectionService::new(Arc::clone(&store), Arc::clone(&vault), http, settings.refresh_margin));
+        let mut webhook_settings = settings.webhooks;
+        webhook_settings.public_url = settings.public_url.clone();
+        let webhooks = Arc::new(
+            hub_webhooks::WebhookService::new(Arc::clone(&store), vault, webhook_settings)
+                .expect("the webhook settings are valid"),
+        );
         let providers = Arc::new(settings.providers);
         let jobs = hub_jobs::JobQueue::new(Arc::clone(&store) as Arc<dyn hub_store::JobStore>);
         let access =
@@ -107,6 +122,7 @@ impl AppState {
             public_url: settings.public_url,
             jobs,
             sync,
+            webhooks,
         }
     }
 }

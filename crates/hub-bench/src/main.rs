@@ -8,6 +8,7 @@ mod load;
 mod server;
 mod setup;
 mod sync;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,10 @@ enum Command {
     Jobs(jobs::JobsArgs),
     /// Records per second of an initial sync of emulated Square shops, beside raw batched inserts.
     Sync(sync::SyncArgs),
+    /// Verified-and-durable inbound webhook acks per second, beside a bare axum handler.
+    WebhooksIn(webhooks::WebhookArgs),
+    /// Outbound deliveries per second and create→delivered latency, to 1 and 10 endpoints.
+    WebhooksOut(webhooks::WebhookArgs),
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -38,5 +43,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Api(args) => api::run(args).await,
         Command::Jobs(args) => jobs::run(args).await,
         Command::Sync(args) => sync::run(args).await,
+        Command::WebhooksIn(args) => webhooks::run_inbound(args).await,
+        Command::WebhooksOut(args) => webhooks::run_outbound(args).await,
     }
 }

@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Without it such destinations are refused (SSRF protection).
     #[arg(long)]
     allow_private_targets: bool,
+    /// Let outbound webhook deliveries reach private, loopback and link-local addresses (local
+    /// receivers, tests). Without it endpoint URLs that resolve there are refused (SSRF).
+    #[arg(long)]
+    allow_private_webhook_targets: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -70,6 +74,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         settings.providers.emulator_base = Some(origin.trim_end_matches('/').to_owned());
         settings.providers.default_environment = hub_api::Environment::Emulator;
     }
+    if args.allow_private_webhook_targets {
+        settings.webhooks.allow_list = private_webhook_targets();
+    }
     let emulators = if args.emulators {
         let running = hub_emulators::start(SocketAddr::from(([127, 0, 0, 1], 0)), hub_emulators::EmulatorState::new())
             .await
@@ -86,7 +93,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let state = AppState::new(store, &keyring, settings);
     let margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
-    let background = start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    let mut background = start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    background.extend(hub_api::webhook_sync::start(&state, shutdown.clone()));
     let app = hub_api::app(state);
     hub_api::serve(listener, app, shutdown).await?;
     for task in background {
@@ -123,6 +131,15 @@ pub(crate) async fn start_background(
             }
         }),
     ])
+}
+
+/// Loopback and the private ranges (RFC 1918, IPv6 unique-local, link-local), for
+/// `--allow-private-webhook-targets`.
+fn private_webhook_targets() -> hub_resilience::AllowList {
+    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10"]
+        .into_iter()
+        .filter_map(|range| range.parse().ok())
+        .fold(hub_resilience::AllowList::loopback(), hub_resilience::AllowList::allow_network)
 }
 
 /// Cancels `token` on SIGTERM or Ctrl-C, so requests in flight finish before the process exits.

@@ -56,6 +56,7 @@ impl Role {
             ReadCustomerPii => !matches!(self, NetworkAnalyst),
             ManageConnections => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
             ManageProviderSettings | OperateJobs => self == NetworkAdmin,
+            ManageWebhooks => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager | Integration),
         }
     }
 
@@ -107,6 +108,9 @@ pub enum Permission {
     ManageProviderSettings,
     /// See, retry and cancel the network's background jobs.
     OperateJobs,
+    /// Register inbound webhook sources and outbound webhook endpoints in scope; see their
+    /// deliveries, replay and recover them.
+    ManageWebhooks,
 }
 
 /// Which level of the hierarchy a scope is.

@@ -187,6 +187,37 @@ prefixed_id!(
     "sync"
 );
 prefixed_id!(
+    /// A webhook source: where one provider (for one connection or network app) sends the hub
+    /// its events.
+    WebhookSourceId,
+    "whsrc"
+);
+prefixed_id!(
+    /// One inbound webhook delivery the hub verified and stored.
+    InboundEventId,
+    "inb"
+);
+prefixed_id!(
+    /// A subscriber's webhook endpoint (outbound).
+    WebhookEndpointId,
+    "ep"
+);
+prefixed_id!(
+    /// An outbound event (the message every matching endpoint receives; its `webhook-id`).
+    WebhookEventId,
+    "evt"
+);
+prefixed_id!(
+    /// One event's delivery to one endpoint, retried until it succeeds or is dead-lettered.
+    DeliveryId,
+    "dlv"
+);
+prefixed_id!(
+    /// One HTTP attempt of a delivery.
+    DeliveryAttemptId,
+    "att"
+);
+prefixed_id!(
     /// A job-queue worker (one per `Worker` instance): the holder named on a job's lease.
     WorkerId,
     "wkr"

@@ -19,6 +19,9 @@ mod rows;
 pub mod scratch;
 mod sql;
 mod sqlite;
+mod webhooks;
+mod webhooks_rows;
+mod webhooks_sql;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -48,6 +51,12 @@ pub use records::{
     SyncPage, SyncRun, SyncRunStatus,
 };
 pub use sqlite::SqliteStore;
+pub use webhooks::{
+    AttemptFilter, AttemptRecord, ChangeWithRecord, ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryResult,
+    DeliveryState, DisabledEndpoint, EmitBatch, EmitOutcome, EndpointScope, InboundEvent, InboundOutcome,
+    InboundResult, NewInboundEvent, NewWebhookEndpoint, NewWebhookEvent, NewWebhookSource, PlatformOccurrence,
+    SealedSecret, SecretPurpose, WebhookEndpoint, WebhookEvent, WebhookSource, WebhookStore, endpoint_matches,
+};
 
 /// Result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -85,7 +94,7 @@ impl ChangeContext {
 
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
-pub trait Store: ConnectionStore + JobStore + RecordStore + Send + Sync + 'static {
+pub trait Store: ConnectionStore + JobStore + RecordStore + WebhookStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Applies this backend's pending migrations.

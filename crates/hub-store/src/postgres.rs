@@ -60,3 +60,14 @@ crate::records_sql::impl_record_store!(
     instant: "TIMESTAMPTZ",
     for_update: " FOR UPDATE"
 );
+
+// Claims skip rows another node holds; batches travel as one JSON parameter.
+crate::webhooks_sql::impl_webhook_store!(
+    store: PostgresStore,
+    db: sqlx::Postgres,
+    in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"),
+    rows: ("jsonb_array_elements(CAST(", " AS jsonb)) AS v(value)"),
+    in_ids: (" = ANY(ARRAY(", "))"),
+    instant: "TIMESTAMPTZ",
+    claim_lock: " FOR UPDATE SKIP LOCKED"
+);

@@ -90,3 +90,13 @@ crate::records_sql::impl_record_store!(
     instant: "TEXT",
     for_update: ""
 );
+
+crate::webhooks_sql::impl_webhook_store!(
+    store: SqliteStore,
+    db: sqlx::Sqlite,
+    in_json: (" IN (SELECT value FROM json_each(", "))"),
+    rows: ("json_each(", ") AS v"),
+    in_ids: (" IN (", ")"),
+    instant: "TEXT",
+    claim_lock: ""
+);

@@ -11,23 +11,33 @@
 //! - Outbound: [`sign()`] produces the `webhook-id`, `webhook-timestamp` and `webhook-signature`
 //!   headers from [`SigningSecret`]s.
 //!
-//! Persistence, dedup storage and delivery build on this crate; it does no IO.
+//! - Runtime: [`WebhookService`] stores verified deliveries by group commit and processes them
+//!   ([`inbound`]), and produces, emits and delivers outbound events ([`outbound`]).
 #![forbid(unsafe_code)]
 
+pub mod batch;
 mod error;
 mod event_id;
+pub mod inbound;
+pub mod outbound;
 mod primitives;
 mod request;
+mod runtime_error;
 mod scheme;
 mod secret;
+mod service;
+mod settings;
 pub mod sign;
 pub mod verify;
 
 pub use error::WebhookError;
 pub use event_id::event_ids;
 pub use request::{DeliveryKind, InboundRequest, Verified};
+pub use runtime_error::RuntimeError;
 pub use scheme::{CLOVER_HOSTED_CHECKOUT, Scheme};
 pub use secret::WebhookSecret;
+pub use service::WebhookService;
+pub use settings::{WebhookSettings, default_retry_schedule};
 pub use sign::{SignedHeaders, SigningSecret, sign};
 pub use verify::google_calendar::{ChannelNotification, ResourceState};
 pub use verify::verify;

@@ -12,6 +12,10 @@ mod providers;
 mod records;
 mod sync;
 mod territories;
+mod webhooks_endpoints;
+mod webhooks_events;
+mod webhooks_inbound;
+mod webhooks_sources;
 
 pub(crate) use connections::app_for;
 use hub_core::access::{Principal, TenantScope};
@@ -66,6 +70,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(records::router())
         .merge(sync::router())
+        .merge(webhooks_inbound::router())
+        .merge(webhooks_sources::router())
+        .merge(webhooks_endpoints::router())
+        .merge(webhooks_events::router())
 }
 
 /// `limit` and `cursor` for every list.

@@ -117,6 +117,11 @@ async fn spawn_app_with(backend: Backend, emulators: bool) -> Option<TestApp> {
         settings.providers.emulator_base = Some(emulator.base_url());
         settings.providers.default_environment = hub_api::Environment::Emulator;
     }
+    settings.webhooks.allow_list = hub_resilience::AllowList::loopback();
+    // Webhook retries come due within a test's patience; the breaker cools down as fast.
+    settings.webhooks.retry_schedule =
+        [0, 20, 40, 60, 80, 100, 120, 140].map(std::time::Duration::from_millis).to_vec();
+    settings.webhooks.breaker_cooldown = std::time::Duration::from_millis(50);
     let state = hub_api::AppState::new(store, &keyring, settings);
     app.state = Some(state.clone());
     let router = hub_api::app(state);
