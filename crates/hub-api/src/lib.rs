@@ -7,6 +7,7 @@
 pub mod background;
 mod extract;
 mod middleware;
+pub mod outbound;
 mod problem;
 pub mod providers;
 pub mod refresher;
@@ -71,13 +72,20 @@ impl ApiSettings {
 
 impl AppState {
     /// State over a store and the master keyring; metrics go to the process-wide recorder.
+    ///
+    /// Every provider call goes through one `ResilientClient`, which shares its breakers and the
+    /// pauses providers ask for with every other node on the same database
+    /// ([`outbound::StoreSharedState`]). That starts a background task, so this must be called
+    /// inside the Tokio runtime.
     pub fn new(store: Arc<dyn Store>, keyring: &Keyring, settings: ApiSettings) -> Self {
         let vault = Arc::new(CredentialVault::new(Arc::clone(&store), keyring.clone(), settings.keyring_path.clone()));
         let mut resilience = hub_resilience::ResilienceConfig::default();
         if settings.allow_private_targets {
             resilience.allow_list = hub_resilience::AllowList::loopback();
         }
-        let http = hub_resilience::ResilientClient::new(resilience).expect("the outbound client's settings are valid");
+        let shared = hub_resilience::SharedState::new(Arc::new(outbound::StoreSharedState(Arc::clone(&store))));
+        let http = hub_resilience::ResilientClient::with_shared_state(resilience, reqwest::Client::builder(), shared)
+            .expect("the outbound client's settings are valid and the hub builds its state inside the runtime");
         Self {
             connections: Arc::new(ConnectionService::new(Arc::clone(&store), vault, http, settings.refresh_margin)),
             store,

@@ -11,6 +11,8 @@ mod jobs;
 mod jobs_admin_sql;
 mod jobs_rows;
 mod jobs_sql;
+mod outbound;
+mod outbound_sql;
 mod postgres;
 mod rows;
 pub mod scratch;
@@ -38,6 +40,9 @@ pub use error::StoreError;
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Enqueued, Job, JobFilter, JobKind, JobStatus, JobStore, JobVisibility, MAX_UNIQUE_KEY_LEN,
     NewJob, NewSchedule, Schedule,
+};
+pub use outbound::{
+    BreakerTransition, MAX_OUTBOUND_KEY_LEN, OutboundStateStore, RateLimitPause, SharedBreakerState, SharedCircuit,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -78,7 +83,7 @@ impl ChangeContext {
 
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
-pub trait Store: ConnectionStore + JobStore + Send + Sync + 'static {
+pub trait Store: ConnectionStore + JobStore + OutboundStateStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Applies this backend's pending migrations.

@@ -39,6 +39,8 @@ crate::sql::impl_sql_store!(
 
 crate::connections_sql::impl_connection_store!(store: PostgresStore);
 
+crate::outbound_sql::impl_outbound_store!(store: PostgresStore);
+
 // Concurrent claimers skip each other's rows instead of queueing on them.
 crate::jobs_sql::impl_job_store!(
     store: PostgresStore,

@@ -71,6 +71,8 @@ crate::sql::impl_sql_store!(
 
 crate::connections_sql::impl_connection_store!(store: SqliteStore);
 
+crate::outbound_sql::impl_outbound_store!(store: SqliteStore);
+
 // One writer connection: the claim needs no row locks to be a single atomic `UPDATE … RETURNING`.
 crate::jobs_sql::impl_job_store!(
     store: SqliteStore,
