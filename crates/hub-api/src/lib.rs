@@ -103,6 +103,25 @@ pub fn app(state: AppState) -> Router {
     middleware::wrap(router.with_state(state.clone()), state)
 }
 
+/// What a worker-only node serves: `/healthz`, `/readyz` and `/metrics`, under the same middleware;
+/// every other path answers 404.
+pub fn operations_app(state: AppState) -> Router {
+    const OPERATIONS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+    let (router, _) = routes::router().split_for_parts();
+    let router = router.layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if OPERATIONS.contains(&request.uri().path()) {
+                next.run(request).await
+            } else {
+                use axum::response::IntoResponse;
+                ApiError::new(hub_core::ErrorCode::NotFound, "this node runs jobs only; the API is on the api nodes")
+                    .into_response()
+            }
+        },
+    ));
+    middleware::wrap(router.with_state(state.clone()), state)
+}
+
 /// The OpenAPI document, generated from the same handlers that serve the routes.
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
