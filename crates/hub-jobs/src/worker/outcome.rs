@@ -19,25 +19,17 @@ pub(super) struct Finished {
     pub permit: OwnedSemaphorePermit,
 }
 
-/// Records the failed attempts among `finished`; returns the ids of the jobs that succeeded, for
-/// the caller to complete.
-pub(super) async fn record_failures(shared: &Shared, finished: &[Finished]) -> Vec<JobId> {
-    let mut succeeded = Vec::with_capacity(finished.len());
+/// Records the failed attempts among `finished` one by one (successes are left to the caller).
+pub(super) async fn record_failures(shared: &Shared, finished: &[Finished]) {
     for done in finished {
-        tracing::debug!(job_id = %done.job.id, kind = %done.job.kind, ok = done.result.is_ok(), "job attempt finished");
-        match &done.result {
-            Ok(()) => succeeded.push(done.job.id.clone()),
-            Err(error) => {
-                if let Err(store_error) = shared.record_failure(&done.job, error).await {
-                    tracing::warn!(
-                        job_id = %done.job.id, error = %store_error,
-                        "recording a failed attempt failed; the job runs again after its lease expires"
-                    );
-                }
-            }
+        let Err(error) = &done.result else { continue };
+        if let Err(store_error) = shared.record_failure(&done.job, error).await {
+            tracing::warn!(
+                job_id = %done.job.id, error = %store_error,
+                "recording a failed attempt failed; the job runs again after its lease expires"
+            );
         }
     }
-    succeeded
 }
 
 /// Warns about the jobs of `succeeded` the store did not complete: their lease was lost.

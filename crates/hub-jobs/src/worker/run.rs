@@ -146,45 +146,48 @@ impl Runner {
     }
 
     /// Records the outcomes in hand and, when `claim` is set, claims as many jobs as there will be
-    /// free permits, in one statement with the completions; starts the claimed jobs.
+    /// free permits, in one statement with the completions; starts the claimed jobs. When that
+    /// statement fails, the successes stay in hand (with their permits) for the next attempt.
     async fn record_and_claim(&mut self, claim: bool) -> Result<(), JobsError> {
         let shared = Arc::clone(&self.shared);
         let config = &shared.config;
-        let finished = std::mem::take(&mut self.finished);
-        let succeeded = record_failures(&shared, &finished).await;
-        // The finished jobs' permits stay held until their outcome is in the store; the claim
-        // reuses them (and free ones) for the jobs it takes.
-        let mut permits: Vec<OwnedSemaphorePermit> = finished.into_iter().map(|done| done.permit).collect();
+        let (succeeded, failed): (Vec<Finished>, Vec<Finished>) =
+            std::mem::take(&mut self.finished).into_iter().partition(|done| done.result.is_ok());
+        record_failures(&shared, &failed).await;
+        // A finished job's permit stays held until its outcome is in the store; the claim reuses
+        // those permits (and free ones) for the jobs it takes.
+        let mut permits: Vec<OwnedSemaphorePermit> = failed.into_iter().map(|done| done.permit).collect();
         let want = (config.batch_size as usize).min(config.concurrency);
         if claim {
-            while permits.len() < want {
+            while permits.len() + succeeded.len() < want {
                 match Arc::clone(&self.permits).try_acquire_owned() {
                     Ok(permit) => permits.push(permit),
                     Err(_) => break,
                 }
             }
         }
-        let asked = if claim { u32::try_from(permits.len().min(want)).unwrap_or(config.batch_size) } else { 0 };
+        let asked = if claim { (permits.len() + succeeded.len()).min(want) } else { 0 };
+        let done: Vec<JobId> = succeeded.iter().map(|done| done.job.id.clone()).collect();
         let store = shared.queue.store();
         let outcome = if asked == 0 {
-            store.complete_batch(&shared.id, &succeeded).await.map(|completed| (completed, Vec::new()))
+            store.complete_batch(&shared.id, &done).await.map(|completed| (completed, Vec::new()))
         } else {
-            store.complete_and_claim(&shared.id, &succeeded, Some(&shared.kinds), asked, config.lease).await
+            let asked = u32::try_from(asked).unwrap_or(config.batch_size);
+            store.complete_and_claim(&shared.id, &done, Some(&shared.kinds), asked, config.lease).await
         };
         let (completed, claimed) = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
                 if !succeeded.is_empty() {
-                    tracing::warn!(
-                        %error, jobs = succeeded.len(),
-                        "recording completed jobs failed; they run again after their leases expire"
-                    );
+                    tracing::warn!(%error, jobs = succeeded.len(), "recording completed jobs failed; will try again");
                 }
+                self.finished = succeeded;
                 return Err(error.into());
             }
         };
-        warn_unrecorded(&succeeded, &completed);
-        self.idle = claim && claimed.len() < asked as usize;
+        warn_unrecorded(&done, &completed);
+        self.idle = claim && claimed.len() < asked;
+        permits.extend(succeeded.into_iter().map(|done| done.permit));
         for job in claimed {
             let Some(permit) = permits.pop() else { break };
             self.start(job, permit);
@@ -221,7 +224,8 @@ impl Runner {
             }
             self.gather().await;
             if let Err(error) = self.record_and_claim(false).await {
-                tracing::warn!(%error, "recording outcomes while draining failed; those jobs run again later");
+                tracing::warn!(%error, "recording outcomes while draining failed; trying again");
+                tokio::time::sleep(self.shared.config.poll_interval).await;
             }
         }
         while self.tasks.join_next().await.is_some() {}
