@@ -7,6 +7,7 @@
 pub mod background;
 mod extract;
 mod middleware;
+pub mod outbound;
 mod problem;
 pub mod provider_api;
 pub mod providers;
@@ -87,13 +88,20 @@ impl ApiSettings {
 
 impl AppState {
     /// State over a store and the master keyring; metrics go to the process-wide recorder.
+    ///
+    /// Every provider call goes through one `ResilientClient`, which shares its breakers and the
+    /// pauses providers ask for with every other node on the same database
+    /// ([`outbound::StoreSharedState`]). That starts a background task, so this must be called
+    /// inside the Tokio runtime.
     pub fn new(store: Arc<dyn Store>, keyring: &Keyring, settings: ApiSettings) -> Self {
         let vault = Arc::new(CredentialVault::new(Arc::clone(&store), keyring.clone(), settings.keyring_path.clone()));
         let mut resilience = hub_resilience::ResilienceConfig::default();
         if settings.allow_private_targets {
             resilience.allow_list = hub_resilience::AllowList::loopback();
         }
-        let http = hub_resilience::ResilientClient::new(resilience).expect("the outbound client's settings are valid");
+        let shared = hub_resilience::SharedState::new(Arc::new(outbound::StoreSharedState(Arc::clone(&store))));
+        let http = hub_resilience::ResilientClient::with_shared_state(resilience, reqwest::Client::builder(), shared)
+            .expect("the outbound client's settings are valid and the hub builds its state inside the runtime");
         let connections =
             Arc::new(ConnectionService::new(Arc::clone(&store), Arc::clone(&vault), http, settings.refresh_margin));
         let mut webhook_settings = settings.webhooks;
@@ -130,6 +138,25 @@ impl AppState {
 /// The whole application: every route with its middleware.
 pub fn app(state: AppState) -> Router {
     let (router, _) = routes::router().split_for_parts();
+    middleware::wrap(router.with_state(state.clone()), state)
+}
+
+/// What a worker-only node serves: `/healthz`, `/readyz` and `/metrics`, under the same middleware;
+/// every other path answers 404.
+pub fn operations_app(state: AppState) -> Router {
+    const OPERATIONS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+    let (router, _) = routes::router().split_for_parts();
+    let router = router.layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if OPERATIONS.contains(&request.uri().path()) {
+                next.run(request).await
+            } else {
+                use axum::response::IntoResponse;
+                ApiError::new(hub_core::ErrorCode::NotFound, "this node runs jobs only; the API is on the api nodes")
+                    .into_response()
+            }
+        },
+    ));
     middleware::wrap(router.with_state(state.clone()), state)
 }
 

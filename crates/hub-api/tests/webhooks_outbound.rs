@@ -136,6 +136,7 @@ async fn sync_sale(app: &TestApp, network: &NetworkId, shop: &Shop, connection: 
             }],
             deletes: vec![],
             fetched: 1,
+            pages: 1,
             checkpoint: SyncCheckpoint::default(),
         })
         .await

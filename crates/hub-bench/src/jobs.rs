@@ -4,6 +4,7 @@
 //! median of each is reported. Then the wake-up latency of an idle worker: enqueue one job,
 //! time until its handler starts.
 
+mod phases;
 mod raw;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::setup::{BackendChoice, BenchStore, DatabaseArgs};
+use phases::{PhaseLog, TimedJobStore};
 use raw::RawQueue;
 
 const KIND: &str = "bench.noop";
@@ -48,6 +50,9 @@ pub struct JobsArgs {
     /// Jobs enqueued one at a time to an idle worker to time its wake-up.
     #[arg(long = "latency-samples", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     latency_samples: u32,
+    /// Also print, per measured round, each store operation's calls and time (stderr).
+    #[arg(long)]
+    phases: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -91,8 +96,13 @@ impl Round {
 /// Runs the scenario and prints the figures.
 pub async fn run(args: JobsArgs) -> anyhow::Result<()> {
     let bench = BenchStore::open(args.backend, &args.database).await?;
-    let queue = JobQueue::new(bench.store.clone());
-    let raw = RawQueue::open(&bench.database_url(), 16).await.context("cannot open the baseline table")?;
+    let log = args.phases.then(|| Arc::new(PhaseLog::default()));
+    let store: Arc<dyn hub_store::JobStore> = match &log {
+        Some(log) => Arc::new(TimedJobStore::new(bench.store.clone(), Arc::clone(log))),
+        None => bench.store.clone(),
+    };
+    let queue = JobQueue::new(store);
+    let raw = RawQueue::open(&bench.database_url(), 16, log.clone()).await.context("cannot open the baseline table")?;
     // Warm-up: one smaller round of each, with planner statistics taken while both hold a backlog.
     let warmup = (args.jobs / 10).max(100);
     fill_queue(&queue, &args, warmup).await?;
@@ -101,10 +111,20 @@ pub async fn run(args: JobsArgs) -> anyhow::Result<()> {
     drain_queue(&queue, &args, warmup).await?;
     raw.drain(warmup as usize, args.batch, args.workers as usize).await?;
     let (mut measured, mut baseline) = (Vec::new(), Vec::new());
-    for _ in 0..args.rounds {
+    if let Some(log) = &log {
+        log.take();
+    }
+    for number in 1..=args.rounds {
         let (fill, drain) = raw.round(args.jobs as usize, args.batch, args.workers as usize).await?;
         baseline.push(Round { fill, drain });
-        measured.push(queue_round(&queue, &args, args.jobs).await?);
+        if let Some(log) = &log {
+            phases::print(&format!("round {number}, raw baseline"), fill, drain, &log.take());
+        }
+        let round = queue_round(&queue, &args, args.jobs).await?;
+        measured.push(round);
+        if let Some(log) = &log {
+            phases::print(&format!("round {number}, job queue"), round.fill, round.drain, &log.take());
+        }
     }
     let wake = wake_latency(&queue, args.latency_samples).await?;
 

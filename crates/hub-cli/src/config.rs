@@ -47,6 +47,9 @@ pub struct Config {
     /// How often each connection gets an incremental sync. At least 10.
     #[serde(default = "default_sync_interval")]
     pub sync_interval_seconds: u64,
+    /// What `hub serve` runs on this node: `all` (default), `api` or `worker`.
+    #[serde(default)]
+    pub role: NodeRole,
     /// Per-provider app credentials and URL overrides: `[providers.<id>]` with `client_id`,
     /// `client_secret`, `authorize_url`, `token_url`, `revoke_url`, `api_base`.
     #[serde(default)]
@@ -60,6 +63,41 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+/// What one `hub serve` node does. Nodes sharing one PostgreSQL may split the work: `api` nodes
+/// answer HTTP, `worker` nodes run jobs and schedules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// The API, the job worker and the scheduler.
+    #[default]
+    All,
+    /// The API only: no job worker, no scheduler.
+    Api,
+    /// The job worker and the scheduler; HTTP serves only `/healthz`, `/readyz` and `/metrics`.
+    Worker,
+}
+
+impl NodeRole {
+    /// The name used in configuration and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Api => "api",
+            Self::Worker => "worker",
+        }
+    }
+
+    /// Whether this node serves the API (`/v1`, OAuth callbacks, connect links).
+    pub fn serves_api(self) -> bool {
+        matches!(self, Self::All | Self::Api)
+    }
+
+    /// Whether this node runs the job worker and the scheduler.
+    pub fn runs_jobs(self) -> bool {
+        matches!(self, Self::All | Self::Worker)
+    }
 }
 
 fn default_data_dir() -> PathBuf {
@@ -93,6 +131,7 @@ const ENV_KEYS: &[&str] = &[
     "refresh_margin_seconds",
     "job_lease_seconds",
     "sync_interval_seconds",
+    "role",
 ];
 /// Keys that may instead be read from the file named by `HUB_<KEY>_FILE`.
 const SECRET_FILE_KEYS: &[&str] = &["database_url", "master_key"];
@@ -104,18 +143,25 @@ struct Overrides {
     data_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<NodeRole>,
 }
 
 impl Config {
     /// Loads the configuration for a subcommand.
     pub fn load(common: &Common, listen: Option<SocketAddr>) -> anyhow::Result<Self> {
-        Self::from_sources(common.config.as_deref(), common.data_dir.clone(), listen, |name| std::env::var(name).ok())
+        Self::load_for_serve(common, listen, None)
+    }
+
+    /// Loads the configuration for `hub serve`, whose flags may also set the node's role.
+    pub fn load_for_serve(common: &Common, listen: Option<SocketAddr>, role: Option<NodeRole>) -> anyhow::Result<Self> {
+        let flags = Overrides { data_dir: common.data_dir.clone(), listen, role };
+        Self::from_sources(common.config.as_deref(), flags, |name| std::env::var(name).ok())
     }
 
     fn from_sources(
         file: Option<&Path>,
-        data_dir: Option<PathBuf>,
-        listen: Option<SocketAddr>,
+        flags: Overrides,
         env: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Self> {
         let mut figment = Figment::new();
@@ -132,7 +178,7 @@ impl Config {
                 figment = figment.merge(Serialized::default(key, contents.trim().to_owned()));
             }
         }
-        figment = figment.merge(Serialized::defaults(Overrides { data_dir, listen }));
+        figment = figment.merge(Serialized::defaults(flags));
         let config = figment.extract::<Config>().map_err(|error| {
             let key = error.path.join(".");
             let key = if key.is_empty() { String::from("(top level)") } else { key };
@@ -212,7 +258,7 @@ mod tests {
             for (name, value) in vars {
                 jail.set_env(name, value);
             }
-            outcome = Some(Config::from_sources(file, None, None, |name| std::env::var(name).ok()));
+            outcome = Some(Config::from_sources(file, Overrides::default(), |name| std::env::var(name).ok()));
             Ok(())
         });
         outcome.expect("the jail ran the closure")
@@ -253,6 +299,19 @@ mod tests {
         let error =
             load_with_env(None, &[("HUB_MASTER_KEY_FILE", "/nonexistent/key")]).expect_err("missing").to_string();
         assert!(error.contains("master_key"), "{error}");
+    }
+
+    #[test]
+    fn the_node_role_comes_from_the_file_then_the_environment() {
+        assert_eq!(load_with_env(None, &[]).expect("config").role, NodeRole::All, "all by default");
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("hub.toml");
+        std::fs::write(&file, "role = \"worker\"\n").expect("write");
+        assert_eq!(load_with_env(Some(&file), &[]).expect("config").role, NodeRole::Worker);
+        let config = load_with_env(Some(&file), &[("HUB_ROLE", "api")]).expect("config");
+        assert_eq!(config.role, NodeRole::Api, "the environment beats the file");
+        let error = load_with_env(None, &[("HUB_ROLE", "scheduler")]).expect_err("bad role").to_string();
+        assert!(error.contains("`role`"), "{error}");
     }
 
     #[test]

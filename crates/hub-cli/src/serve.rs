@@ -11,7 +11,7 @@ use hub_vault::ApiKeyHasher;
 use tokio_util::sync::CancellationToken;
 
 use crate::Common;
-use crate::config::Config;
+use crate::config::{Config, NodeRole};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -36,10 +36,15 @@ pub struct ServeArgs {
     /// receivers, tests). Without it endpoint URLs that resolve there are refused (SSRF).
     #[arg(long)]
     allow_private_webhook_targets: bool,
+    /// What this node runs: `all` (default), `api` (HTTP only, no jobs) or `worker` (jobs and
+    /// schedules; HTTP serves only /healthz, /readyz and /metrics). Also `role` / `HUB_ROLE`.
+    #[arg(long, value_enum)]
+    role: Option<NodeRole>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&args.common, args.listen)?;
+    let config = Config::load_for_serve(&args.common, args.listen, args.role)?;
+    let role = config.role;
     crate::telemetry::init(&config);
     let keyring = config.keyring(true)?;
     let hasher = ApiKeyHasher::new(&keyring);
@@ -47,7 +52,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = config.open_store().await?;
     store.migrate().await.context("migrating the database")?;
 
-    if store.list_networks().await?.is_empty() {
+    if role.serves_api() && store.list_networks().await?.is_empty() {
         let name = Name::parse("My Franchise Network").context("default network name")?;
         let currency = Currency::parse("USD").context("default currency")?;
         let (network, key) = crate::init::create_network(&*store, &hasher, name, currency).await?;
@@ -58,8 +63,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, backend = store.backend().as_str(), "serving");
-    println!("Franchise Hub is listening on http://{address} (API under /v1, OpenAPI at /openapi.json)");
+    tracing::info!(%address, backend = store.backend().as_str(), role = role.as_str(), "serving");
+    if role.serves_api() {
+        println!("Franchise Hub is listening on http://{address} (API under /v1, OpenAPI at /openapi.json)");
+    } else {
+        println!("Franchise Hub worker is listening on http://{address} (/healthz, /readyz and /metrics only)");
+    }
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -93,9 +102,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let state = AppState::new(store, &keyring, settings);
     let margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
-    let mut background = start_background(&state, margin, config.worker(), shutdown.clone()).await?;
-    background.extend(hub_api::webhook_sync::start(&state, shutdown.clone()));
-    let app = hub_api::app(state);
+    let background = if role.runs_jobs() {
+        let mut tasks = start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+        tasks.extend(hub_api::webhook_sync::start(&state, shutdown.clone()));
+        tasks
+    } else {
+        Vec::new()
+    };
+    let app = if role.serves_api() { hub_api::app(state) } else { hub_api::operations_app(state) };
     hub_api::serve(listener, app, shutdown).await?;
     for task in background {
         // Workers finish the jobs they hold (bounded by their drain timeout) before exiting.

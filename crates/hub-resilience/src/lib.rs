@@ -36,6 +36,7 @@ pub mod headers;
 mod limiter;
 pub mod metrics;
 mod retry;
+pub mod shared;
 pub mod ssrf;
 
 pub use breaker::{
@@ -48,4 +49,5 @@ pub use config::{ConcurrencyPolicy, QueueLimits, ResilienceConfig, RetryPolicy, 
 pub use error::{ResilienceError, TimeoutPhase};
 pub use headers::RateLimitHint;
 pub use limiter::RateLimitPolicy;
+pub use shared::{PublishedBreaker, SharedBreaker, SharedPause, SharedState, SharedStateBackend, SharedStateError};
 pub use ssrf::{AllowList, SsrfError};

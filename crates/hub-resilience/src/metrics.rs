@@ -20,8 +20,32 @@ pub const CIRCUIT_STATE: &str = "hub_provider_circuit_state";
 pub const CONNECTION_CIRCUITS_OPEN: &str = "hub_provider_connection_circuits_open";
 /// Histogram: seconds a call waited for its rate-limit bucket and concurrency slot. Labels: `provider`.
 pub const RATE_LIMIT_WAIT: &str = "hub_provider_rate_limit_wait_seconds";
-/// Counter: pauses applied because a provider said to wait. Labels: `provider`.
+/// Counter: pauses applied because a provider said to wait. Labels: `provider`, `origin`
+/// (`provider`: an answer to this node; `peer`: another node sharing the same database).
 pub const RATE_LIMIT_PAUSES: &str = "hub_provider_rate_limit_pauses_total";
+/// Counter: calls refused without sending because their key is paused past their deadline.
+/// Labels: `provider`.
+pub const RATE_LIMITED_CALLS: &str = "hub_provider_rate_limited_calls_total";
+/// Counter: failed reads and writes of the state shared with other nodes. Labels: `operation`.
+pub const SHARED_STATE_ERRORS: &str = "hub_provider_shared_state_errors_total";
+
+/// Where a pause came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseOrigin {
+    /// A provider's answer to this node.
+    Provider,
+    /// Another node, through the shared state.
+    Peer,
+}
+
+impl PauseOrigin {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Provider => "provider",
+            Self::Peer => "peer",
+        }
+    }
+}
 
 /// Registers help texts and units with the installed recorder.
 pub fn describe() {
@@ -31,7 +55,9 @@ pub fn describe() {
     describe_gauge!(CIRCUIT_STATE, "Provider host circuit breaker: 0 closed, 1 half-open, 2 open.");
     describe_gauge!(CONNECTION_CIRCUITS_OPEN, "Connection circuit breakers that are open or half-open.");
     describe_histogram!(RATE_LIMIT_WAIT, Unit::Seconds, "Time calls waited for rate limits and concurrency.");
-    describe_counter!(RATE_LIMIT_PAUSES, "Pauses applied because a provider asked to wait.");
+    describe_counter!(RATE_LIMIT_PAUSES, "Pauses applied because a provider asked to wait (this node or a peer).");
+    describe_counter!(RATE_LIMITED_CALLS, "Calls refused unsent because their key is paused past their deadline.");
+    describe_counter!(SHARED_STATE_ERRORS, "Failed reads and writes of the outbound state shared between nodes.");
 }
 
 pub(crate) fn record_attempt(provider: &str, status: &'static str, elapsed: Duration) {
@@ -47,8 +73,16 @@ pub(crate) fn record_rate_limit_wait(provider: &str, waited: Duration) {
     histogram!(RATE_LIMIT_WAIT, "provider" => provider.to_owned()).record(waited.as_secs_f64());
 }
 
-pub(crate) fn record_pause(provider: &str) {
-    counter!(RATE_LIMIT_PAUSES, "provider" => provider.to_owned()).increment(1);
+pub(crate) fn record_pause(provider: &str, origin: PauseOrigin) {
+    counter!(RATE_LIMIT_PAUSES, "provider" => provider.to_owned(), "origin" => origin.label()).increment(1);
+}
+
+pub(crate) fn record_rate_limit_refusal(provider: &str) {
+    counter!(RATE_LIMITED_CALLS, "provider" => provider.to_owned()).increment(1);
+}
+
+pub(crate) fn record_shared_state_error(operation: &'static str) {
+    counter!(SHARED_STATE_ERRORS, "operation" => operation).increment(1);
 }
 
 pub(crate) fn record_circuit_transition(provider: &str, key: &BreakerKey, from: CircuitState, to: CircuitState) {

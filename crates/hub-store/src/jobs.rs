@@ -310,7 +310,8 @@ pub trait JobStore: Send + Sync {
     /// unique key was taken are skipped).
     async fn enqueue_batch(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<JobId>>;
     /// Leases up to `batch` due jobs (of `kinds`, or any kind) to `worker` for `lease`, highest
-    /// priority first, then earliest due. Jobs whose lease expired count as due; one that has used
+    /// priority first, then earliest due (jobs tied on both in no promised order), returned in
+    /// that order with ties by id. Jobs whose lease expired count as due; one that has used
     /// all its attempts that way is dead-lettered instead of returned.
     async fn claim(
         &self,
@@ -319,6 +320,22 @@ pub trait JobStore: Send + Sync {
         batch: u32,
         lease: Duration,
     ) -> StoreResult<Vec<Job>>;
+    /// Marks the held jobs of `done` as succeeded and leases up to `batch` more due jobs (as
+    /// [`JobStore::complete_batch`] then [`JobStore::claim`]), in one transaction: a busy worker's
+    /// completions and its next claim share one commit. Returns the ids completed and the jobs
+    /// claimed; none of `done` is among the claimed.
+    async fn complete_and_claim(
+        &self,
+        worker: &WorkerId,
+        done: &[JobId],
+        kinds: Option<&[JobKind]>,
+        batch: u32,
+        lease: Duration,
+    ) -> StoreResult<(Vec<JobId>, Vec<Job>)> {
+        let completed = self.complete_batch(worker, done).await?;
+        let claimed = self.claim(worker, kinds, batch, lease).await?;
+        Ok((completed, claimed))
+    }
     /// Extends `worker`'s leases on `ids` to `lease` from now; returns the ids it still held.
     async fn heartbeat(&self, worker: &WorkerId, ids: &[JobId], lease: Duration) -> StoreResult<Vec<JobId>>;
     /// Marks a job `worker` holds as succeeded; [`StoreError::LeaseLost`] if it no longer holds it.
@@ -373,7 +390,12 @@ pub(crate) fn lease_until(now: DateTime<Utc>, lease: Duration) -> StoreResult<Da
     now.checked_add_signed(delta).ok_or_else(invalid)
 }
 
-/// A list of ids or kinds as the JSON array text the SQL unpacks (`json_each`, `jsonb_array_elements_text`).
+/// A list of ids or kinds as the JSON array text SQLite unpacks with `json_each`.
 pub(crate) fn json_list<T: AsRef<str>>(items: &[T]) -> String {
     serde_json::Value::Array(items.iter().map(|item| serde_json::Value::from(item.as_ref())).collect()).to_string()
+}
+
+/// A list of ids or kinds as a PostgreSQL `text[]` parameter.
+pub(crate) fn text_array<T: AsRef<str>>(items: &[T]) -> Vec<String> {
+    items.iter().map(|item| item.as_ref().to_owned()).collect()
 }

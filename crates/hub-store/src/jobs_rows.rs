@@ -156,6 +156,70 @@ pub(crate) fn insert_rows_json(jobs: &[NewJob], at: DateTime<Utc>) -> Result<Str
     Ok(serde_json::Value::Array(rows).to_string())
 }
 
+/// The rows of a batch insert as one array per column, for PostgreSQL's `UNNEST`: typed, binary
+/// parameters, so nothing is formatted or parsed as text on either side.
+pub(crate) struct BatchColumns {
+    pub id: Vec<String>,
+    pub network_id: Vec<Option<String>>,
+    pub kind: Vec<String>,
+    pub payload: Vec<String>,
+    pub priority: Vec<i16>,
+    pub run_at: Vec<DateTime<Utc>>,
+    pub unique_key: Vec<Option<String>>,
+    pub max_attempts: Vec<i32>,
+}
+
+impl BatchColumns {
+    /// Fresh ids, and `at` as the due time of jobs without one.
+    pub(crate) fn of(jobs: &[NewJob], at: DateTime<Utc>) -> Result<Self, StoreError> {
+        let mut columns = Self {
+            id: Vec::with_capacity(jobs.len()),
+            network_id: Vec::with_capacity(jobs.len()),
+            kind: Vec::with_capacity(jobs.len()),
+            payload: Vec::with_capacity(jobs.len()),
+            priority: Vec::with_capacity(jobs.len()),
+            run_at: Vec::with_capacity(jobs.len()),
+            unique_key: Vec::with_capacity(jobs.len()),
+            max_attempts: Vec::with_capacity(jobs.len()),
+        };
+        for new in jobs {
+            let max_attempts = i32::try_from(new.max_attempts).map_err(|_| {
+                StoreError::Invalid(hub_core::ValidationError::new("is too large").for_field("max_attempts"))
+            })?;
+            columns.id.push(JobId::new().as_str().to_owned());
+            columns.network_id.push(new.network_id.as_ref().map(|id| id.as_str().to_owned()));
+            columns.kind.push(new.kind.as_str().to_owned());
+            columns.payload.push(new.payload.to_string());
+            columns.priority.push(new.priority);
+            columns.run_at.push(truncate_to_micros(new.run_at.unwrap_or(at)));
+            columns.unique_key.push(new.unique_key.clone());
+            columns.max_attempts.push(max_attempts);
+        }
+        Ok(columns)
+    }
+}
+
+/// The jobs a claim statement returned, in claim order: those it dead-lettered instead (their
+/// lease ran out on the last attempt) are logged and left out.
+pub(crate) fn claimed_jobs(rows: Vec<JobRow>) -> Result<Vec<Job>, StoreError> {
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let job = Job::try_from(row)?;
+        if job.status == JobStatus::Running {
+            claimed.push(job);
+        } else {
+            tracing::warn!(job_id = %job.id, kind = %job.kind, "job dead-lettered: its lease ran out on the last attempt");
+        }
+    }
+    claimed.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at.cmp(&b.run_at)).then(a.id.cmp(&b.id)));
+    Ok(claimed)
+}
+
+/// Parses ids read back from `jobs.id`.
+pub(crate) fn parse_job_ids(ids: Vec<String>) -> Result<Vec<JobId>, StoreError> {
+    ids.into_iter().map(|id| JobId::parse(&id).map_err(|error| corrupt("jobs.id", &id, error))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@
 //!
 //! What differs between the backends is passed in: how a claim locks the rows it picks
 //! (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite needs nothing, its one writer connection runs the
-//! claim as a single `UPDATE … RETURNING`), and how a JSON array parameter becomes a row set.
+//! claim as a single `UPDATE … RETURNING`), how a list of ids or kinds is bound (a PostgreSQL
+//! `text[]`; a JSON array SQLite unpacks with `json_each`), and the batch insert, which each
+//! backend writes its own way (`insert_job_batch` in `postgres.rs` and `sqlite.rs`).
 
 macro_rules! job_columns {
     () => {
@@ -36,15 +38,42 @@ macro_rules! job_insert {
          attempts, max_attempts, created_at, updated_at) "
     };
 }
-pub(crate) use {job_columns, job_insert, schedule_columns, unfinished};
+/// The assignments of a claim (`$1` worker, `$2` end of the lease, `$3` now). A job whose lease
+/// ran out on its last attempt is dead-lettered instead of handed out.
+macro_rules! claim_set {
+    () => {
+        "status = CASE WHEN attempts < max_attempts THEN 'running' ELSE 'dead' END, \
+         attempts = CASE WHEN attempts < max_attempts THEN attempts + 1 ELSE attempts END, \
+         locked_by = CASE WHEN attempts < max_attempts THEN $1 END, \
+         locked_until = CASE WHEN attempts < max_attempts THEN $2 END, \
+         last_error = CASE WHEN attempts < max_attempts THEN last_error \
+             ELSE 'its lease ran out on the last attempt: the worker stopped or lost the database' END, \
+         finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE $3 END, \
+         updated_at = $3"
+    };
+}
+/// Which jobs a claim may take (`$3` now): unfinished, due, and with no live lease.
+macro_rules! claim_due {
+    () => {
+        "finished_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3)"
+    };
+}
+/// The assignments that record a success (`$3` now).
+macro_rules! complete_set {
+    () => {
+        "status = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = $3, updated_at = $3"
+    };
+}
+pub(crate) use {claim_due, claim_set, complete_set, job_columns, job_insert, schedule_columns, unfinished};
 
 /// Implements [`crate::JobStore`] for `$store` (with `reader` and `writer` pools of `$db`).
 /// `$claim_lock` ends the claim's row-picking subquery. `in_rows` turns `column` + subquery into
-/// "column is one of the subquery's rows", `in_json` the same for the elements of a JSON array
-/// parameter; PostgreSQL writes both as `= ANY(ARRAY(…))`, which keeps the outer statement on the
-/// primary key (with `IN (…)` its planner may hash-join a sequential scan of the whole table).
-/// `json_rows` selects the columns after `job_insert!()` from the JSON rows of
-/// [`crate::jobs_rows::insert_rows_json`] in `$2`, with the insert time in `$1`. The claim path lives here; reads,
+/// "column is one of the subquery's rows", `in_list` the same for the elements of a list
+/// parameter bound with `$list` (ids or kinds); PostgreSQL writes them as `= ANY(ARRAY(…))` and
+/// `= ANY($n)`, which keep the outer statement on the primary key (with `IN (…)` its planner may
+/// hash-join a sequential scan of the whole table). The backend module defines
+/// `insert_job_batch(conn, jobs, at)`, the batch insert, and `complete_and_claim_on(conn, worker,
+/// done, kinds, batch, until, at)`, which completes and claims in one transaction. The claim path lives here; reads,
 /// operator changes and schedules come from [`crate::jobs_admin_sql::job_admin_fns`].
 macro_rules! impl_job_store {
     (
@@ -52,8 +81,8 @@ macro_rules! impl_job_store {
         db: $db:ty,
         claim_lock: $claim_lock:literal,
         in_rows: ($rows_open:literal, $rows_close:literal),
-        in_json: ($json_open:literal, $json_close:literal),
-        json_rows: $json_rows:literal
+        in_list: ($list_open:literal, $list_close:literal),
+        list: $list:path
     ) => {
         mod job_store {
             use super::*;
@@ -63,11 +92,11 @@ macro_rules! impl_job_store {
             use hub_core::id::{JobId, WorkerId};
 
             use crate::jobs::{
-                Enqueued, Job, JobFilter, JobKind, JobStatus, JobStore, JobVisibility, NewJob, NewSchedule, Schedule,
-                json_list, lease_until,
+                Enqueued, Job, JobFilter, JobKind, JobStore, JobVisibility, NewJob, NewSchedule, Schedule,
+                lease_until,
             };
-            use crate::jobs_rows::{JobRow, ScheduleRow, clip_error, first_job_id_at, insert_rows_json};
-            use crate::jobs_sql::{job_columns, job_insert, schedule_columns, unfinished};
+            use crate::jobs_rows::{JobRow, ScheduleRow, clip_error, first_job_id_at};
+            use crate::jobs_sql::{claim_due, claim_set, complete_set, job_columns, job_insert, schedule_columns, unfinished};
 
             type Conn = <$db as sqlx::Database>::Connection;
 
@@ -156,6 +185,73 @@ macro_rules! impl_job_store {
                 Err(StoreError::conflict("the job's unique key is changing hands too fast; try again"))
             }
 
+            /// Leases up to `batch` due jobs to `worker` on `conn` (see [`JobStore::claim`]). In a
+            /// transaction that has just completed jobs, those are finished and so not claimed.
+            pub(super) async fn claim_on(
+                conn: &mut Conn,
+                worker: &WorkerId,
+                kinds: Option<&[JobKind]>,
+                batch: u32,
+                until: DateTime<Utc>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<Vec<Job>> {
+                if batch == 0 {
+                    return Ok(Vec::new());
+                }
+                let rows: Vec<JobRow> = sqlx::query_as(concat!(
+                    "UPDATE jobs SET ",
+                    claim_set!(),
+                    " WHERE id",
+                    $rows_open,
+                    "SELECT id FROM jobs WHERE ",
+                    claim_due!(),
+                    " AND ($4 IS NULL OR kind",
+                    $list_open,
+                    "$4",
+                    $list_close,
+                    ") ORDER BY priority DESC, run_at LIMIT $5",
+                    $claim_lock,
+                    $rows_close,
+                    " RETURNING ",
+                    job_columns!()
+                ))
+                .bind(worker.as_str())
+                .bind(until)
+                .bind(at)
+                .bind(kinds.map(|kinds| $list(kinds)))
+                .bind(i64::from(batch))
+                .fetch_all(&mut *conn)
+                .await?;
+                crate::jobs_rows::claimed_jobs(rows)
+            }
+
+            /// Marks the jobs of `ids` that `worker` holds as succeeded on `conn`; returns those.
+            pub(super) async fn complete_on(
+                conn: &mut Conn,
+                worker: &WorkerId,
+                ids: &[JobId],
+                at: DateTime<Utc>,
+            ) -> StoreResult<Vec<JobId>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows: Vec<(String,)> = sqlx::query_as(concat!(
+                    "UPDATE jobs SET ",
+                    complete_set!(),
+                    " WHERE id",
+                    $list_open,
+                    "$2",
+                    $list_close,
+                    " AND locked_by = $1 RETURNING id"
+                ))
+                .bind(worker.as_str())
+                .bind($list(ids))
+                .bind(at)
+                .fetch_all(&mut *conn)
+                .await?;
+                parse_ids(rows)
+            }
+
             crate::jobs_admin_sql::job_admin_fns!($store);
 
             #[async_trait]
@@ -172,18 +268,9 @@ macro_rules! impl_job_store {
                     }
                     let at = now();
                     let mut added = Vec::with_capacity(jobs.len());
+                    let mut conn = self.writer.acquire().await?;
                     for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
-                        let rows: Vec<(String,)> = sqlx::query_as(concat!(
-                            job_insert!(),
-                            $json_rows,
-                            " ON CONFLICT DO NOTHING RETURNING id"
-                        ))
-                        .bind(at)
-                        .bind(insert_rows_json(chunk, at)?)
-                        .fetch_all(&self.writer)
-                        .await
-                        .map_err(insert_error)?;
-                        added.extend(parse_ids(rows)?);
+                        added.extend(super::insert_job_batch(&mut conn, chunk, at).await.map_err(insert_error)?);
                     }
                     Ok(added)
                 }
@@ -200,48 +287,26 @@ macro_rules! impl_job_store {
                     if batch == 0 {
                         return Ok(Vec::new());
                     }
-                    // A job whose lease ran out on its last attempt is dead-lettered, not handed out.
-                    let rows: Vec<JobRow> = sqlx::query_as(concat!(
-                        "UPDATE jobs SET \
-                         status = CASE WHEN attempts < max_attempts THEN 'running' ELSE 'dead' END, \
-                         attempts = CASE WHEN attempts < max_attempts THEN attempts + 1 ELSE attempts END, \
-                         locked_by = CASE WHEN attempts < max_attempts THEN $1 END, \
-                         locked_until = CASE WHEN attempts < max_attempts THEN $2 END, \
-                         last_error = CASE WHEN attempts < max_attempts THEN last_error \
-                             ELSE 'its lease ran out on the last attempt: the worker stopped or lost the database' END, \
-                         finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE $3 END, \
-                         updated_at = $3 \
-                         WHERE id",
-                        $rows_open,
-                        "SELECT id FROM jobs WHERE ",
-                        unfinished!(),
-                        " AND run_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) AND ($4 IS NULL OR kind",
-                        $json_open,
-                        "$4",
-                        $json_close,
-                        ") ORDER BY priority DESC, run_at, id LIMIT $5",
-                        $claim_lock,
-                        $rows_close,
-                        " RETURNING ",
-                        job_columns!()
-                    ))
-                    .bind(worker.as_str())
-                    .bind(until)
-                    .bind(at)
-                    .bind(kinds.map(json_list))
-                    .bind(i64::from(batch))
-                    .fetch_all(&self.writer)
-                    .await?;
-                    let mut claimed = Vec::with_capacity(rows.len());
-                    for job in convert_all::<_, Job>(rows)? {
-                        if job.status == JobStatus::Running {
-                            claimed.push(job);
-                        } else {
-                            tracing::warn!(job_id = %job.id, kind = %job.kind, "job dead-lettered: its lease ran out on the last attempt");
-                        }
+                    let mut conn = self.writer.acquire().await?;
+                    claim_on(&mut conn, worker, kinds, batch, until, at).await
+                }
+
+                async fn complete_and_claim(
+                    &self,
+                    worker: &WorkerId,
+                    done: &[JobId],
+                    kinds: Option<&[JobKind]>,
+                    batch: u32,
+                    lease: Duration,
+                ) -> StoreResult<(Vec<JobId>, Vec<Job>)> {
+                    let at = now();
+                    let until = lease_until(at, lease)?;
+                    let mut conn = self.writer.acquire().await?;
+                    if done.is_empty() || batch == 0 {
+                        let completed = complete_on(&mut conn, worker, done, at).await?;
+                        return Ok((completed, claim_on(&mut conn, worker, kinds, batch, until, at).await?));
                     }
-                    claimed.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.run_at.cmp(&b.run_at)).then(a.id.cmp(&b.id)));
-                    Ok(claimed)
+                    super::complete_and_claim_on(&mut conn, worker, done, kinds, batch, until, at).await
                 }
 
                 async fn heartbeat(&self, worker: &WorkerId, ids: &[JobId], lease: Duration) -> StoreResult<Vec<JobId>> {
@@ -252,13 +317,13 @@ macro_rules! impl_job_store {
                     }
                     let rows: Vec<(String,)> = sqlx::query_as(concat!(
                         "UPDATE jobs SET locked_until = $3, updated_at = $4 WHERE id",
-                        $json_open,
+                        $list_open,
                         "$2",
-                        $json_close,
+                        $list_close,
                         " AND locked_by = $1 RETURNING id"
                     ))
                     .bind(worker.as_str())
-                    .bind(json_list(ids))
+                    .bind($list(ids))
                     .bind(until)
                     .bind(at)
                     .fetch_all(&self.writer)
@@ -287,20 +352,8 @@ macro_rules! impl_job_store {
                     if ids.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let rows: Vec<(String,)> = sqlx::query_as(concat!(
-                        "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = $3, \
-                         updated_at = $3 WHERE id",
-                        $json_open,
-                        "$2",
-                        $json_close,
-                        " AND locked_by = $1 RETURNING id"
-                    ))
-                    .bind(worker.as_str())
-                    .bind(json_list(ids))
-                    .bind(now())
-                    .fetch_all(&self.writer)
-                    .await?;
-                    parse_ids(rows)
+                    let mut conn = self.writer.acquire().await?;
+                    complete_on(&mut conn, worker, ids, now()).await
                 }
 
                 async fn fail(

@@ -11,6 +11,8 @@ mod jobs;
 mod jobs_admin_sql;
 mod jobs_rows;
 mod jobs_sql;
+mod outbound;
+mod outbound_sql;
 mod postgres;
 mod records;
 mod records_rows;
@@ -44,6 +46,9 @@ pub use error::StoreError;
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Enqueued, Job, JobFilter, JobKind, JobStatus, JobStore, JobVisibility, MAX_UNIQUE_KEY_LEN,
     NewJob, NewSchedule, Schedule,
+};
+pub use outbound::{
+    BreakerTransition, MAX_OUTBOUND_KEY_LEN, OutboundStateStore, RateLimitPause, SharedBreakerState, SharedCircuit,
 };
 pub use postgres::PostgresStore;
 pub use records::{
@@ -94,7 +99,9 @@ impl ChangeContext {
 
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
-pub trait Store: ConnectionStore + JobStore + RecordStore + WebhookStore + Send + Sync + 'static {
+pub trait Store:
+    ConnectionStore + JobStore + OutboundStateStore + RecordStore + WebhookStore + Send + Sync + 'static
+{
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Applies this backend's pending migrations.

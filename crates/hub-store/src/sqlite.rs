@@ -71,16 +71,56 @@ crate::sql::impl_sql_store!(
 
 crate::connections_sql::impl_connection_store!(store: SqliteStore);
 
+crate::outbound_sql::impl_outbound_store!(store: SqliteStore);
+
+/// Inserts `jobs` in one statement whose one parameter is every row as JSON (SQLite looks bound
+/// parameters up by name in linear time, so hundreds of them cost more than the insert); returns
+/// the ids of the jobs added (those whose unique key was taken are skipped).
+async fn insert_job_batch(
+    conn: &mut sqlx::SqliteConnection,
+    jobs: &[crate::NewJob],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<hub_core::id::JobId>, sqlx::Error> {
+    let rows = crate::jobs_rows::insert_rows_json(jobs, at).map_err(|error| sqlx::Error::Encode(error.into()))?;
+    let added: Vec<String> = sqlx::query_scalar(concat!(
+        crate::jobs_sql::job_insert!(),
+        // `WHERE true` tells SQLite's parser the `ON CONFLICT` that follows belongs to the insert.
+        "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', value ->> 5, \
+         value ->> 6, 0, value ->> 7, $1, $1 FROM json_each($2) WHERE true ON CONFLICT DO NOTHING RETURNING id"
+    ))
+    .bind(at)
+    .bind(rows)
+    .fetch_all(&mut *conn)
+    .await?;
+    crate::jobs_rows::parse_job_ids(added).map_err(|error| sqlx::Error::Decode(error.into()))
+}
+
+/// Completes `done` and claims up to `batch` jobs in one transaction, so one commit (one sync of
+/// the WAL) covers both. The claim runs second and sees the completed jobs as finished.
+async fn complete_and_claim_on(
+    conn: &mut sqlx::SqliteConnection,
+    worker: &hub_core::id::WorkerId,
+    done: &[hub_core::id::JobId],
+    kinds: Option<&[crate::JobKind]>,
+    batch: u32,
+    until: chrono::DateTime<chrono::Utc>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<(Vec<hub_core::id::JobId>, Vec<crate::Job>)> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    let completed = job_store::complete_on(&mut tx, worker, done, at).await?;
+    let claimed = job_store::claim_on(&mut tx, worker, kinds, batch, until, at).await?;
+    tx.commit().await?;
+    Ok((completed, claimed))
+}
+
 // One writer connection: the claim needs no row locks to be a single atomic `UPDATE … RETURNING`.
 crate::jobs_sql::impl_job_store!(
     store: SqliteStore,
     db: sqlx::Sqlite,
     claim_lock: "",
     in_rows: (" IN (", ")"),
-    in_json: (" IN (SELECT value FROM json_each(", "))"),
-    // `WHERE true` tells SQLite's parser the `ON CONFLICT` that follows belongs to the insert.
-    json_rows: "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'queued', value ->> 5, \
-                value ->> 6, 0, value ->> 7, $1, $1 FROM json_each($2) WHERE true"
+    in_list: (" IN (SELECT value FROM json_each(", "))"),
+    list: crate::jobs::json_list
 );
 
 crate::records_sql::impl_record_store!(

@@ -26,6 +26,7 @@ hub_store::tests_on_both_backends!(
     job_lists_page_newest_first_within_scope,
     schedules_fire_once_across_concurrent_firers,
     batch_completion_skips_jobs_the_worker_does_not_hold,
+    completing_and_claiming_in_one_go_records_the_held_jobs_and_leases_only_due_ones,
     purge_removes_only_jobs_finished_before_the_cutoff,
 );
 
@@ -374,6 +375,45 @@ async fn batch_completion_skips_jobs_the_worker_does_not_hold(store: Arc<dyn Sto
     assert_eq!(done, mine.iter().map(|j| j.id.clone()).collect::<HashSet<_>>());
     let still = store.get_job(&JobVisibility::Operator, &theirs[0].id).await.expect("get");
     assert_eq!(still.status, JobStatus::Running);
+}
+
+async fn completing_and_claiming_in_one_go_records_the_held_jobs_and_leases_only_due_ones(store: Arc<dyn Store>) {
+    let jobs: Vec<NewJob> = (0..5).map(|n| job("work.a").priority(10 - n)).collect();
+    let ids = store.enqueue_batch(jobs).await.expect("batch");
+    let (me, other) = (WorkerId::new(), WorkerId::new());
+    let mine = store.claim(&me, None, 2, LONG_LEASE).await.expect("claim");
+    assert_eq!(mine.iter().map(|j| &j.id).collect::<Vec<_>>(), vec![&ids[0], &ids[1]]);
+    let theirs = store.claim(&other, None, 1, LONG_LEASE).await.expect("claim");
+    assert_eq!(theirs[0].id, ids[2]);
+    // My lease on the second job ran out, but nobody took it over: finishing it still counts.
+    expire_lease(&*store, &me, &ids[1]).await;
+
+    let done = [ids[0].clone(), ids[1].clone(), ids[2].clone()];
+    let kinds = [kind("work.a")];
+    let (completed, claimed) =
+        store.complete_and_claim(&me, &done, Some(&kinds), 10, LONG_LEASE).await.expect("complete and claim");
+    let completed: HashSet<_> = completed.into_iter().collect();
+    assert_eq!(completed, HashSet::from([ids[0].clone(), ids[1].clone()]), "only the jobs I held");
+    assert_eq!(
+        claimed.iter().map(|j| &j.id).collect::<Vec<_>>(),
+        vec![&ids[3], &ids[4]],
+        "the due jobs in claim order, never one just completed nor one another worker holds"
+    );
+    assert!(
+        claimed.iter().all(|j| j.status == JobStatus::Running && j.attempts == 1 && j.locked_by.as_ref() == Some(&me))
+    );
+    let view = JobVisibility::Operator;
+    for id in &ids[..2] {
+        let finished = store.get_job(&view, id).await.expect("get");
+        assert_eq!((finished.status, finished.locked_by, finished.attempts), (JobStatus::Succeeded, None, 1));
+    }
+    assert_eq!(store.get_job(&view, &ids[2]).await.expect("get").locked_by, Some(other.clone()));
+
+    let rest: Vec<JobId> = claimed.iter().map(|j| j.id.clone()).collect();
+    let (completed, claimed) = store.complete_and_claim(&me, &rest, None, 10, LONG_LEASE).await.expect("last");
+    assert_eq!((completed.len(), claimed.len()), (2, 0));
+    let (completed, claimed) = store.complete_and_claim(&me, &[], None, 10, LONG_LEASE).await.expect("nothing");
+    assert!(completed.is_empty() && claimed.is_empty());
 }
 
 async fn purge_removes_only_jobs_finished_before_the_cutoff(store: Arc<dyn Store>) {

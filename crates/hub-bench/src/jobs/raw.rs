@@ -12,10 +12,19 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::task::JoinSet;
 
+use super::phases::PhaseLog;
+
 /// A plain job table and the pool that works it: PostgreSQL with as many connections as the
 /// store has, SQLite with one connection in the store's durability settings (WAL, synchronous FULL).
 #[derive(Clone)]
-pub enum RawQueue {
+pub struct RawQueue {
+    pool: Pool,
+    /// Where statement times go when `--phases` asks for them.
+    phases: Option<Arc<PhaseLog>>,
+}
+
+#[derive(Clone)]
+enum Pool {
     Postgres(PgPool),
     Sqlite(SqlitePool),
 }
@@ -34,9 +43,9 @@ macro_rules! claim {
 }
 
 impl RawQueue {
-    /// Connects to `url` and creates the baseline table there.
-    pub async fn open(url: &str, connections: u32) -> anyhow::Result<Self> {
-        let raw = if url.starts_with("sqlite:") {
+    /// Connects to `url` and creates the baseline table there; statement times go to `phases`.
+    pub async fn open(url: &str, connections: u32, phases: Option<Arc<PhaseLog>>) -> anyhow::Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -44,14 +53,20 @@ impl RawQueue {
             let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
             sqlx::query(CREATE_TABLE_SQLITE).execute(&pool).await?;
             sqlx::query(CREATE_INDEX).execute(&pool).await?;
-            Self::Sqlite(pool)
+            Pool::Sqlite(pool)
         } else {
             let pool = PgPoolOptions::new().max_connections(connections).connect(url).await?;
             sqlx::query(CREATE_TABLE_POSTGRES).execute(&pool).await?;
             sqlx::query(CREATE_INDEX).execute(&pool).await?;
-            Self::Postgres(pool)
+            Pool::Postgres(pool)
         };
-        Ok(raw)
+        Ok(Self { pool, phases })
+    }
+
+    fn record(&self, operation: &'static str, started: Instant, rows: usize) {
+        if let Some(phases) = &self.phases {
+            phases.record(operation, started, rows);
+        }
     }
 
     async fn insert(&self, payloads: &[String]) -> anyhow::Result<()> {
@@ -59,15 +74,16 @@ impl RawQueue {
             (0..payloads.len()).map(|row| format!("(${}, 'queued', ${})", 2 * row + 1, 2 * row + 2)).collect();
         let sql = format!("INSERT INTO bench_raw_jobs (payload, status, run_at) VALUES {}", values.join(", "));
         let now = Utc::now();
-        match self {
-            Self::Postgres(pool) => {
+        let started = Instant::now();
+        match &self.pool {
+            Pool::Postgres(pool) => {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for payload in payloads {
                     query = query.bind(payload.clone()).bind(now);
                 }
                 query.execute(pool).await?;
             }
-            Self::Sqlite(pool) => {
+            Pool::Sqlite(pool) => {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for payload in payloads {
                     query = query.bind(payload.clone()).bind(now);
@@ -75,6 +91,7 @@ impl RawQueue {
                 query.execute(pool).await?;
             }
         }
+        self.record("raw insert", started, payloads.len());
         Ok(())
     }
 
@@ -82,8 +99,9 @@ impl RawQueue {
     async fn claim_and_delete(&self, worker: &str, batch: u32) -> anyhow::Result<usize> {
         let now = Utc::now();
         let until = now + chrono::TimeDelta::seconds(30);
-        match self {
-            Self::Postgres(pool) => {
+        let started = Instant::now();
+        match &self.pool {
+            Pool::Postgres(pool) => {
                 let claimed: Vec<(i64, String)> =
                     sqlx::query_as(concat!(claim!(), " FOR UPDATE SKIP LOCKED) RETURNING id, payload"))
                         .bind(worker)
@@ -93,12 +111,15 @@ impl RawQueue {
                         .fetch_all(pool)
                         .await?;
                 let ids: Vec<i64> = claimed.iter().map(|(id, _)| *id).collect();
+                self.record(if ids.is_empty() { "raw claim (empty)" } else { "raw claim" }, started, ids.len());
                 if !ids.is_empty() {
+                    let started = Instant::now();
                     sqlx::query("DELETE FROM bench_raw_jobs WHERE id = ANY($1)").bind(&ids).execute(pool).await?;
+                    self.record("raw delete", started, ids.len());
                 }
                 Ok(ids.len())
             }
-            Self::Sqlite(pool) => {
+            Pool::Sqlite(pool) => {
                 let claimed: Vec<(i64, String)> = sqlx::query_as(concat!(claim!(), ") RETURNING id, payload"))
                     .bind(worker)
                     .bind(until)
@@ -107,12 +128,15 @@ impl RawQueue {
                     .fetch_all(pool)
                     .await?;
                 let ids: Vec<i64> = claimed.iter().map(|(id, _)| *id).collect();
+                self.record(if ids.is_empty() { "raw claim (empty)" } else { "raw claim" }, started, ids.len());
                 if !ids.is_empty() {
+                    let started = Instant::now();
                     let list = serde_json::to_string(&ids)?;
                     sqlx::query("DELETE FROM bench_raw_jobs WHERE id IN (SELECT value FROM json_each($1))")
                         .bind(list)
                         .execute(pool)
                         .await?;
+                    self.record("raw delete", started, ids.len());
                 }
                 Ok(ids.len())
             }
@@ -123,12 +147,12 @@ impl RawQueue {
     /// keeps them current on a long-running database (a new table has none, and plans its claims
     /// as if it were empty).
     pub async fn analyze(&self) -> anyhow::Result<()> {
-        match self {
-            Self::Postgres(pool) => {
+        match &self.pool {
+            Pool::Postgres(pool) => {
                 sqlx::query("ANALYZE jobs").execute(pool).await?;
                 sqlx::query("ANALYZE bench_raw_jobs").execute(pool).await?;
             }
-            Self::Sqlite(pool) => {
+            Pool::Sqlite(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
             }
         }

@@ -17,12 +17,24 @@ pub use record::{BreakerPolicy, BreakerRecord, CircuitState};
 pub use store::{BreakerStateStore, InMemoryBreakerStore};
 
 use crate::call::ScopeKey;
+use crate::shared::SharedBreaker;
+use crate::shared::outbox::Outbox;
 
 /// Which breaker: one per provider host (`api.hubapi.com:443`) and one per connection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BreakerKey {
     Host(String),
     Connection(ScopeKey),
+}
+
+impl BreakerKey {
+    /// Parses the text [`fmt::Display`] writes (`host:api.hubapi.com:443`, `connection:conn_…`).
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(host) = text.strip_prefix("host:").filter(|host| !host.is_empty()) {
+            return Some(Self::Host(host.to_owned()));
+        }
+        text.strip_prefix("connection:").filter(|key| !key.is_empty()).map(|key| Self::Connection(key.into()))
+    }
 }
 
 impl fmt::Display for BreakerKey {
@@ -73,16 +85,18 @@ pub(crate) struct Refusal {
     pub(crate) last_error: Option<String>,
 }
 
-/// All breakers of a client, over one store and one policy.
+/// All breakers of a client, over one store and one policy; with an outbox when the client shares
+/// its breakers with other nodes.
 #[derive(Debug, Clone)]
 pub(crate) struct Breakers {
     store: Arc<dyn BreakerStateStore>,
     policy: BreakerPolicy,
+    outbox: Option<Arc<Outbox>>,
 }
 
 impl Breakers {
-    pub(crate) fn new(store: Arc<dyn BreakerStateStore>, policy: BreakerPolicy) -> Self {
-        Self { store, policy }
+    pub(crate) fn new(store: Arc<dyn BreakerStateStore>, policy: BreakerPolicy, outbox: Option<Arc<Outbox>>) -> Self {
+        Self { store, policy, outbox }
     }
 
     /// Without changing anything: would a call be refused now?
@@ -92,11 +106,11 @@ impl Breakers {
         Some(Refusal { key: key.clone(), state: record.state, retry_after, last_error: record.last_error })
     }
 
-    /// Lets a call through (possibly as the half-open probe) or refuses it.
-    pub(crate) fn admit(&self, key: &BreakerKey, provider: &str) -> Result<BreakerPermit, Refusal> {
+    /// Lets a call to `host` through (possibly as the half-open probe) or refuses it.
+    pub(crate) fn admit(&self, key: &BreakerKey, provider: &str, host: &str) -> Result<BreakerPermit, Refusal> {
         let mut verdict = Admit::Pass;
         let mut refused = None;
-        self.apply(key, provider, &mut |record| {
+        self.apply(key, provider, host, &mut |record| {
             verdict = record.admit(&self.policy, Instant::now());
             if let Admit::Refuse(retry_after) = verdict {
                 refused = Some((record.state, retry_after, record.last_error.clone()));
@@ -109,6 +123,7 @@ impl Breakers {
             breakers: self.clone(),
             key: key.clone(),
             provider: provider.to_owned(),
+            host: host.to_owned(),
             probe: verdict == Admit::Probe,
             settled: false,
         })
@@ -118,26 +133,80 @@ impl Breakers {
         self.store.get(key).map_or_else(BreakerSnapshot::untouched, |record| BreakerSnapshot::of(&record))
     }
 
-    /// Updates one record, reporting state changes to logs and metrics.
-    fn apply(&self, key: &BreakerKey, provider: &str, change: &mut dyn FnMut(&mut BreakerRecord)) {
+    /// Updates one record, reporting state changes to logs and metrics, and publishing a breaker
+    /// opening or closing to other nodes.
+    fn apply(&self, key: &BreakerKey, provider: &str, host: &str, change: &mut dyn FnMut(&mut BreakerRecord)) {
         let mut transition = None;
         self.store.update(key, &mut |record| {
             let before = record.state;
             change(record);
             if record.state != before {
-                transition = Some((before, record.state, record.last_error.clone()));
+                transition = Some((before, record.clone()));
             }
         });
-        if let Some((from, to, last_error)) = transition {
+        if let Some((from, record)) = transition {
+            let (to, last_error) = (record.state, record.last_error.as_deref());
             crate::metrics::record_circuit_transition(provider, key, from, to);
+            if let Some(outbox) = &self.outbox
+                && is_shared_transition(from, to)
+            {
+                outbox.breaker(publication(key, provider, host, &record, outbox.node_id()));
+            }
             match to {
                 CircuitState::Open => tracing::warn!(
-                    breaker = %key, provider, from = %from, last_error = last_error.as_deref().unwrap_or(""),
+                    breaker = %key, provider, from = %from, last_error = last_error.unwrap_or(""),
                     "circuit opened"
                 ),
                 _ => tracing::info!(breaker = %key, provider, from = %from, to = %to, "circuit changed"),
             }
         }
+    }
+}
+
+impl Breakers {
+    /// Folds another node's transition into this node's record of the breaker.
+    pub(crate) fn adopt(&self, remote: &SharedBreaker) {
+        let mut transition = None;
+        self.store.update(&remote.key, &mut |record| {
+            let before = record.state;
+            record.adopt(remote, Instant::now(), Utc::now());
+            if record.state != before {
+                transition = Some((before, record.state));
+            }
+        });
+        if let Some((from, to)) = transition {
+            crate::metrics::record_circuit_transition(&remote.provider, &remote.key, from, to);
+            tracing::info!(
+                breaker = %remote.key, provider = %remote.provider, from = %from, to = %to, by_node = %remote.node,
+                "circuit changed on another node"
+            );
+        }
+    }
+}
+
+/// Transitions other nodes learn of: a breaker opening (not re-opening after a failed probe of
+/// this node's own) and a breaker closing. Half-open is this node's own probe.
+fn is_shared_transition(from: CircuitState, to: CircuitState) -> bool {
+    matches!((from, to), (CircuitState::Closed, CircuitState::Open) | (_, CircuitState::Closed))
+}
+
+/// What other nodes are told of a breaker that has just changed to `record`.
+fn publication(key: &BreakerKey, provider: &str, host: &str, record: &BreakerRecord, node: &str) -> SharedBreaker {
+    let (now, wall) = (Instant::now(), Utc::now());
+    let reopen_at = record.reopen_at.map(|at| {
+        let wait = at.saturating_duration_since(now);
+        wall + chrono::TimeDelta::from_std(wait).unwrap_or_default()
+    });
+    SharedBreaker {
+        key: key.clone(),
+        provider: provider.to_owned(),
+        host: matches!(key, BreakerKey::Connection(_)).then(|| host.to_owned()),
+        state: record.state,
+        opened_at: record.opened_at,
+        reopen_at,
+        last_error: record.last_error.clone(),
+        last_error_at: record.last_error_at,
+        node: node.to_owned(),
     }
 }
 
@@ -148,6 +217,7 @@ pub(crate) struct BreakerPermit {
     breakers: Breakers,
     key: BreakerKey,
     provider: String,
+    host: String,
     probe: bool,
     settled: bool,
 }
@@ -161,7 +231,7 @@ impl BreakerPermit {
         self.settled = true;
         let (probe, policy) = (self.probe, self.breakers.policy);
         let mut outcome = Some(outcome);
-        self.breakers.apply(&self.key, &self.provider, &mut |record| {
+        self.breakers.apply(&self.key, &self.provider, &self.host, &mut |record| {
             if let Some(outcome) = outcome.take() {
                 record.record(outcome, probe, &policy, Instant::now());
             }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::shared::SharedBreaker;
+
 /// A breaker's position, as the API and metrics show it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -179,6 +181,28 @@ impl BreakerRecord {
         }
     }
 
+    /// Takes over another node's transition: open until its cool-down ends (then this node may
+    /// probe on its own), or closed. The newer of the two last errors is kept.
+    pub(crate) fn adopt(&mut self, remote: &SharedBreaker, now: Instant, wall: DateTime<Utc>) {
+        if remote.last_error_at > self.last_error_at {
+            self.last_error.clone_from(&remote.last_error);
+            self.last_error_at = remote.last_error_at;
+        }
+        match remote.state {
+            CircuitState::Closed => self.close(),
+            CircuitState::Open | CircuitState::HalfOpen => {
+                let wait = remote.reopen_at.and_then(|at| (at - wall).to_std().ok()).unwrap_or_default();
+                if self.state == CircuitState::Closed {
+                    self.opened_at = remote.opened_at.or(Some(wall));
+                }
+                self.state = CircuitState::Open;
+                self.reopen_at = Some(now + wait);
+                self.probe_started = None;
+                self.outcomes.clear();
+            }
+        }
+    }
+
     fn trim(&mut self, policy: &BreakerPolicy, now: Instant) {
         while self.outcomes.len() > policy.window_size.max(1) {
             self.outcomes.pop_front();
@@ -258,6 +282,60 @@ mod tests {
         assert_eq!(record.admit(&policy, later), Admit::Probe);
         record.record(Outcome::Neutral, true, &policy, later);
         assert_eq!(record.admit(&policy, later), Admit::Probe, "an abandoned probe lets the next one go");
+    }
+
+    fn remote(state: CircuitState, reopen_in_ms: i64, wall: DateTime<Utc>) -> SharedBreaker {
+        SharedBreaker {
+            key: super::super::BreakerKey::Host("api.example:443".into()),
+            provider: "example".into(),
+            host: None,
+            state,
+            opened_at: Some(wall),
+            reopen_at: Some(wall + chrono::TimeDelta::milliseconds(reopen_in_ms)),
+            last_error: Some("503 from api.example:443".into()),
+            last_error_at: Some(wall),
+            node: "node-a".into(),
+        }
+    }
+
+    #[test]
+    fn another_nodes_open_breaker_refuses_here_until_its_cooldown_ends() {
+        let policy = policy();
+        let (now, wall) = (Instant::now(), Utc::now());
+        let mut record = BreakerRecord::default();
+        record.record(Outcome::Success, false, &policy, now);
+        record.adopt(&remote(CircuitState::Open, 300, wall), now, wall);
+        assert_eq!(record.state, CircuitState::Open);
+        assert!(record.outcomes.is_empty(), "the node's own window starts over");
+        assert_eq!(record.opened_at, Some(wall));
+        assert_eq!(record.last_error.as_deref(), Some("503 from api.example:443"));
+        match record.admit(&policy, now + Duration::from_millis(100)) {
+            Admit::Refuse(wait) => {
+                assert!(wait <= Duration::from_millis(200), "refused until the remote cool-down: {wait:?}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(record.admit(&policy, now + Duration::from_millis(300)), Admit::Probe, "then this node probes");
+    }
+
+    #[test]
+    fn another_nodes_close_closes_here_and_a_stale_error_is_not_taken() {
+        let policy = policy();
+        let (now, wall) = (Instant::now(), Utc::now());
+        let mut record = BreakerRecord {
+            state: CircuitState::Open,
+            reopen_at: Some(now + Duration::from_secs(5)),
+            ..BreakerRecord::default()
+        };
+        record.last_error = Some("timeout".into());
+        record.last_error_at = Some(wall + chrono::TimeDelta::seconds(1));
+        record.adopt(&remote(CircuitState::Closed, 0, wall), now, wall);
+        assert_eq!(record.state, CircuitState::Closed);
+        assert_eq!(record.admit(&policy, now), Admit::Pass);
+        assert_eq!(record.last_error.as_deref(), Some("timeout"), "the newer local error stays");
+        let mut past = BreakerRecord::default();
+        past.adopt(&remote(CircuitState::Open, -1_000, wall), now, wall);
+        assert_eq!(past.admit(&policy, now), Admit::Probe, "a cool-down already over lets a probe go at once");
     }
 
     #[test]

@@ -1,10 +1,8 @@
-//! Where breaker records live. The trait is the seam for sharing breaker state between hub nodes
-//! through the database; this process ships the in-memory store.
-//!
-//! A database-backed store is expected to keep an in-memory store as its hot copy (every call
-//! reads and writes breaker state, so it cannot wait on SQL), publish transitions (state,
-//! `opened_at`, `last_error`, the wall-clock end of the cool-down) to a table, and fold other
-//! nodes' transitions into its copy periodically; rolling windows stay per node.
+//! Where breaker records live: in this process's memory, because every call reads and writes
+//! them and cannot wait on SQL. Sharing between nodes is layered on top (see [`crate::shared`]):
+//! a client built with `ResilientClient::with_shared_state` publishes transitions (state,
+//! `opened_at`, `last_error`, the wall-clock end of the cool-down) and folds other nodes'
+//! transitions into these records every refresh; rolling windows stay per node.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -15,6 +15,7 @@ use crate::classify::{CLASSIFIED_BODY_BYTES, Classifier, PauseScope, ResponsePar
 use crate::error::{ResilienceError, TimeoutPhase};
 use crate::limiter::{Admission, AdmissionError, RateLimitPolicy};
 use crate::metrics;
+use crate::shared::SharedPause;
 use crate::ssrf;
 
 /// What stays the same across the attempts of one call.
@@ -74,13 +75,18 @@ impl ResilientClient {
         };
         let slot = match inner.limiter.acquire(admission).await {
             Ok(slot) => slot,
-            Err(refusal) => return Attempt::Final(Err(admission_error(call, refusal))),
+            Err(refusal) => {
+                if matches!(refusal, AdmissionError::Paused { .. }) {
+                    metrics::record_rate_limit_refusal(&call.provider);
+                }
+                return Attempt::Final(Err(admission_error(call, refusal)));
+            }
         };
         metrics::record_rate_limit_wait(&call.provider, queued_at.elapsed());
 
         let mut permits = Vec::with_capacity(call.breaker_keys.len());
         for key in &call.breaker_keys {
-            match inner.breakers.admit(key, &call.provider) {
+            match inner.breakers.admit(key, &call.provider, &call.host) {
                 Ok(permit) => permits.push(permit),
                 // Permits already taken are dropped unsettled, freeing any probe slot.
                 Err(refusal) => return Attempt::Final(Err(circuit_open(refusal))),
@@ -222,7 +228,16 @@ impl ResilientClient {
             PauseScope::App => None,
         };
         self.inner.limiter.pause(&call.app_key, connection, Instant::now() + pause);
-        metrics::record_pause(&call.provider);
+        metrics::record_pause(&call.provider, metrics::PauseOrigin::Provider);
+        if let Some(outbox) = &self.inner.outbox {
+            outbox.pause(SharedPause {
+                app_key: call.app_key.clone(),
+                connection: connection.cloned(),
+                provider: call.provider.clone(),
+                until: chrono::Utc::now() + chrono::TimeDelta::from_std(pause).unwrap_or_default(),
+                node: outbox.node_id().to_owned(),
+            });
+        }
         tracing::info!(
             provider = %call.provider, app = %call.app_key, connection = ?connection,
             pause_ms = pause.as_millis() as u64, "provider asked to wait; key paused"

@@ -2,6 +2,7 @@
 //! resolver and redirect policy), the rate limiter and the breakers, and runs the retry loop.
 
 mod attempt;
+mod sync;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,6 +19,8 @@ use crate::call::{ProviderCall, ProviderResponse, ScopeKey};
 use crate::config::ResilienceConfig;
 use crate::error::ResilienceError;
 use crate::limiter::{InFlightLimits, Limiter, lock};
+use crate::shared::SharedState;
+use crate::shared::outbox::Outbox;
 use crate::ssrf::{self, GuardedResolver};
 use attempt::{Attempt, CallContext};
 
@@ -39,6 +42,8 @@ struct Inner {
     breakers: Breakers,
     /// The provider host each connection last called, to report the host breaker in its health.
     connection_hosts: Mutex<HashMap<ScopeKey, String>>,
+    /// Where transitions and pauses wait to be published, when state is shared with other nodes.
+    outbox: Option<Arc<Outbox>>,
 }
 
 /// What `GET /v1/connections/{id}/health` shows about a connection's outbound path: the worse
@@ -67,12 +72,38 @@ impl ResilientClient {
         Self::with_breaker_store(config, builder, Arc::new(InMemoryBreakerStore::new()))
     }
 
-    /// As [`ResilientClient::with_http_builder`], keeping breaker state in `store` (shared
-    /// between nodes once a database-backed store exists).
+    /// As [`ResilientClient::with_http_builder`], keeping breaker records in `store`.
     pub fn with_breaker_store(
         config: ResilienceConfig,
         builder: reqwest::ClientBuilder,
         store: Arc<dyn BreakerStateStore>,
+    ) -> Result<Self, ResilienceError> {
+        Self::build(config, builder, store, None)
+    }
+
+    /// As [`ResilientClient::with_http_builder`], sharing breaker transitions and provider pauses
+    /// with the other nodes that use the same backend (see [`crate::shared`]). Starts the
+    /// background task that publishes and reads them, so it must be called inside a Tokio
+    /// runtime; the task ends when the last clone of the client is dropped.
+    pub fn with_shared_state(
+        config: ResilienceConfig,
+        builder: reqwest::ClientBuilder,
+        shared: SharedState,
+    ) -> Result<Self, ResilienceError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ResilienceError::InvalidRequest {
+            reason: "a client sharing its state must be built inside a Tokio runtime".into(),
+        })?;
+        let outbox = Arc::new(Outbox::new(shared.node_id.clone()));
+        let client = Self::build(config, builder, Arc::new(InMemoryBreakerStore::new()), Some(Arc::clone(&outbox)))?;
+        runtime.spawn(sync::run(Arc::downgrade(&client.inner), shared.backend, outbox, shared.refresh_interval));
+        Ok(client)
+    }
+
+    fn build(
+        config: ResilienceConfig,
+        builder: reqwest::ClientBuilder,
+        store: Arc<dyn BreakerStateStore>,
+        outbox: Option<Arc<Outbox>>,
     ) -> Result<Self, ResilienceError> {
         let allow = Arc::new(config.allow_list.clone());
         let http = builder
@@ -87,9 +118,10 @@ impl ResilientClient {
         let inner = Inner {
             http,
             limiter: Limiter::new(limits, config.limits.max_queued_per_app),
-            breakers: Breakers::new(store, config.breaker),
+            breakers: Breakers::new(store, config.breaker, outbox.clone()),
             config,
             connection_hosts: Mutex::new(HashMap::new()),
+            outbox,
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -116,7 +148,7 @@ impl ResilientClient {
         let resend_safe = call.safe_to_resend();
         let mut breaker_keys = vec![BreakerKey::Host(host.clone())];
         if let Some(connection) = &call.connection_key {
-            self.remember_host(connection, &host);
+            self.inner.remember_host(connection, &host);
             breaker_keys.push(BreakerKey::Connection(connection.clone()));
         }
         let context = CallContext {
@@ -193,8 +225,15 @@ impl ResilientClient {
         }
     }
 
+    /// The name this node publishes shared state under, when it shares any.
+    pub fn node_id(&self) -> Option<&str> {
+        self.inner.outbox.as_deref().map(Outbox::node_id)
+    }
+}
+
+impl Inner {
     fn remember_host(&self, connection: &ScopeKey, host: &str) {
-        let mut hosts = lock(&self.inner.connection_hosts);
+        let mut hosts = lock(&self.connection_hosts);
         if hosts.get(connection).is_none_or(|known| known != host) {
             hosts.insert(connection.clone(), host.to_owned());
         }

@@ -11,17 +11,16 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::support;
 
-/// Installs one Prometheus recorder for this test binary.
+/// Installs one Prometheus recorder for this test binary (once, however many tests ask at once).
 fn prometheus() -> anyhow::Result<&'static PrometheusHandle> {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(handle) = HANDLE.get() {
-        return Ok(handle);
-    }
-    let recorder = PrometheusBuilder::new().build_recorder();
-    let handle = recorder.handle();
-    metrics::set_global_recorder(recorder)?;
-    hub_resilience::metrics::describe();
-    Ok(HANDLE.get_or_init(|| handle))
+    Ok(HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::set_global_recorder(recorder).expect("nothing else in this test binary installs a recorder");
+        hub_resilience::metrics::describe();
+        handle
+    }))
 }
 
 /// The value of the sample of `name` whose labels include every one of `labels`.
@@ -62,5 +61,33 @@ async fn calls_show_up_in_the_prometheus_scrape() -> anyhow::Result<()> {
     let host = format!("host=\"{address}\"");
     assert_eq!(sample(&scrape, "hub_provider_circuit_state", &[provider, &host]), Some(2.0), "open is 2");
     assert_eq!(sample(&scrape, "hub_provider_connection_circuits_open", &[provider]), Some(1.0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn pauses_and_calls_refused_for_a_pause_are_counted() -> anyhow::Result<()> {
+    let handle = prometheus()?;
+    let limited = Router::new()
+        .route("/limited", get(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "slow down") }));
+    let (address, log) = support::serve(limited).await?;
+    let mut config = support::test_config();
+    config.retry.max_attempts = 1;
+    let client = support::client(config)?;
+    let url = format!("http://{address}/limited");
+
+    let first = support::get(&client, "metrics-pause", &url)?.connection("conn_p");
+    let _ = client.execute(first).await;
+    // The key is paused for 30 s: a call that must finish within 1 s is refused unsent.
+    let second =
+        support::get(&client, "metrics-pause", &url)?.connection("conn_p").total_timeout(Duration::from_secs(1));
+    let refused = client.execute(second).await;
+    assert!(matches!(refused, Err(hub_resilience::ResilienceError::RateLimited { .. })), "{refused:?}");
+    assert_eq!(log.len(), 1, "the refused call was not sent");
+
+    let scrape = handle.render();
+    let provider = "provider=\"metrics-pause\"";
+    let pauses = sample(&scrape, "hub_provider_rate_limit_pauses_total", &[provider, "origin=\"provider\""]);
+    assert_eq!(pauses, Some(1.0));
+    assert_eq!(sample(&scrape, "hub_provider_rate_limited_calls_total", &[provider]), Some(1.0));
     Ok(())
 }
