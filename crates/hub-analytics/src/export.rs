@@ -1,0 +1,1 @@
+//! CSV and Parquet exports of statements, sales and KPIs.

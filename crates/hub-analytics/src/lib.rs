@@ -1,0 +1,8 @@
+//! Network analytics over the unified records: royalty statements computed from synced sales
+//! ([`royalties`]), KPI rollups with network benchmarks ([`kpis`]) and CSV/Parquet exports
+//! ([`export`]).
+#![forbid(unsafe_code)]
+
+pub mod export;
+pub mod kpis;
+pub mod royalties;

@@ -1,0 +1,1 @@
+//! Franchise agreements and royalty statements computed from synced sales.
