@@ -240,21 +240,22 @@ macro_rules! impl_analytics_store {
                 to: NaiveDate,
                 grouping: RollupGrouping,
             ) -> StoreResult<Vec<(String, FiguresRow)>> {
-                let key = match grouping {
-                    RollupGrouping::Day => "CAST(r.day AS TEXT)",
-                    RollupGrouping::Week => "CAST(r.week AS TEXT)",
-                    RollupGrouping::Month => "CAST(r.month AS TEXT)",
-                    RollupGrouping::Location => "r.location_id",
-                    RollupGrouping::Franchisee => "l.franchisee_id",
-                    RollupGrouping::Territory => "COALESCE(l.territory_id, '')",
-                    RollupGrouping::Total => "''",
+                // (what the key is, what rows are grouped by): PostgreSQL refuses a constant GROUP BY.
+                let (key, group) = match grouping {
+                    RollupGrouping::Day => ("CAST(r.day AS TEXT)", "r.day"),
+                    RollupGrouping::Week => ("CAST(r.week AS TEXT)", "r.week"),
+                    RollupGrouping::Month => ("CAST(r.month AS TEXT)", "r.month"),
+                    RollupGrouping::Location => ("r.location_id", "r.location_id"),
+                    RollupGrouping::Franchisee => ("l.franchisee_id", "l.franchisee_id"),
+                    RollupGrouping::Territory => ("COALESCE(l.territory_id, '')", "l.territory_id"),
+                    RollupGrouping::Total => ("''", "r.network_id"),
                 };
                 let sql = format!(
                     "SELECT {key} AS group_key, {sums} FROM {table} r JOIN locations l \
                      ON l.network_id = r.network_id AND l.id = r.location_id \
                      WHERE r.network_id = $1 AND ($2 IS NULL OR l.franchisee_id = $2) \
                      AND ($3 IS NULL OR r.location_id = $3) AND r.{column} >= $4 AND r.{column} <= $5 \
-                     GROUP BY {key}",
+                     GROUP BY {group}",
                     sums = sum_columns!(),
                 );
                 let rows: Vec<FiguresRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
