@@ -24,7 +24,7 @@ use crate::AnalyticsError;
 /// Folds every network's new changes into its rollups.
 pub const ROLLUP_JOB: &str = "analytics.rollup";
 /// Changes read per batch.
-const CHANGES_PER_BATCH: u32 = 1_000;
+const CHANGES_PER_BATCH: u32 = hub_store::MAX_ROLLUP_BATCH as u32;
 
 /// What a rollup run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
