@@ -1,5 +1,5 @@
 //! The hub's own background work as jobs on the durable queue: what each job kind does (token
-//! refresh, syncs), and the schedules that enqueue them. Any node running a worker takes them;
+//! refresh, syncs, KPI rollups), and the schedules that enqueue them. Any node running a worker takes them;
 //! schedules fire once across nodes.
 
 use std::time::Duration;
@@ -28,6 +28,7 @@ pub fn registry(state: &AppState, refresh_margin: Duration) -> Result<JobRegistr
         }),
     )?;
     state.sync.register_jobs(&mut registry)?;
+    state.analytics.register_jobs(&mut registry)?;
     Ok(registry)
 }
 
@@ -44,5 +45,6 @@ pub fn schedules() -> Result<Vec<NewSchedule>, hub_jobs::JobsError> {
         max_attempts: 3,
     }];
     schedules.extend(hub_sync::SyncEngine::schedules());
+    schedules.extend(hub_analytics::Analytics::schedules());
     Ok(schedules)
 }

@@ -49,6 +49,8 @@ pub struct AppState {
     pub sync: hub_sync::SyncEngine,
     /// Inbound and outbound webhooks (start their loops with [`webhook_sync::start`]).
     pub webhooks: Arc<hub_webhooks::WebhookService>,
+    /// KPI reports, exports, and the rollup job that keeps KPIs current.
+    pub analytics: hub_analytics::Analytics,
 }
 
 /// How the API is set up beyond its store and keys.
@@ -121,7 +123,9 @@ impl AppState {
             hub_sync::ConnectorRegistry::standard(),
             settings.sync,
         );
+        let analytics = hub_analytics::Analytics::new(Arc::clone(&store));
         Self {
+            analytics,
             connections,
             store,
             hasher: Arc::new(ApiKeyHasher::new(keyring)),

@@ -188,3 +188,17 @@ impl IntoResponse for ApiError {
 /// An error waiting for the middleware to render it.
 #[derive(Clone)]
 pub(crate) struct PendingProblem(pub std::sync::Arc<ApiError>);
+
+impl From<hub_analytics::AnalyticsError> for ApiError {
+    fn from(error: hub_analytics::AnalyticsError) -> Self {
+        match error {
+            hub_analytics::AnalyticsError::Store(store) => store.into(),
+            hub_analytics::AnalyticsError::InvalidQuery { field, message } => Self::field(field, message),
+            other => {
+                let mut api = Self::new(other.code(), "the export could not be written");
+                api.internal = Some(other.to_string());
+                api
+            }
+        }
+    }
+}

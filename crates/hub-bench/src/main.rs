@@ -4,6 +4,7 @@
 
 mod api;
 mod jobs;
+mod kpis;
 mod load;
 mod server;
 mod setup;
@@ -25,6 +26,8 @@ enum Command {
     Api(api::ApiArgs),
     /// Jobs per second through the durable job queue, beside a raw SQL claim loop on the same database.
     Jobs(jobs::JobsArgs),
+    /// p50/p99 of KPI queries over 500 locations with 2 years of sales, after generating and rolling them up.
+    Kpis(kpis::KpiArgs),
     /// Records per second of an initial sync of emulated Square shops, beside raw batched inserts.
     Sync(sync::SyncArgs),
     /// Verified-and-durable inbound webhook acks per second, beside a bare axum handler.
@@ -42,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Api(args) => api::run(args).await,
         Command::Jobs(args) => jobs::run(args).await,
+        Command::Kpis(args) => kpis::run(args).await,
         Command::Sync(args) => sync::run(args).await,
         Command::WebhooksIn(args) => webhooks::run_inbound(args).await,
         Command::WebhooksOut(args) => webhooks::run_outbound(args).await,

@@ -6,6 +6,7 @@ mod audit;
 mod config;
 mod demo;
 mod emulators;
+mod export;
 mod init;
 mod jobs;
 mod keys;
@@ -39,6 +40,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Runs every provider emulator on one port, path-prefixed by provider, to try flows by hand.
     Emulators(emulators::EmulatorArgs),
+    /// Writes sales or KPIs to a CSV or Parquet file.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
     /// Applies pending database migrations.
     Migrate(Common),
     /// Audit log tools.
@@ -107,6 +113,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command } => audit::run(command).await,
+        Command::Export { command } => export::run(command).await,
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
         Command::Webhooks { command } => webhooks::run(command),

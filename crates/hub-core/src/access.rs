@@ -47,7 +47,7 @@ impl Role {
         use Permission::*;
         use Role::*;
         match permission {
-            ReadTenancy | ReadRecords => true,
+            ReadTenancy | ReadRecords | ReadAnalytics => true,
             ManageFranchisees | ManageTerritories => self == NetworkAdmin,
             UpdateFranchisee | ManageLocations | ManageApiKeys | ReadAudit => {
                 matches!(self, NetworkAdmin | FranchiseeAdmin)
@@ -100,6 +100,9 @@ pub enum Permission {
     ManageApiKeys,
     /// Read the audit log.
     ReadAudit,
+    /// Read KPIs and exports of sales and KPIs in scope (network benchmarks carry no shop's
+    /// identity; exports carry no customer data).
+    ReadAnalytics,
     /// See customers' names, emails and phone numbers.
     ReadCustomerPii,
     /// Create, authorize, refresh and revoke connections in scope.

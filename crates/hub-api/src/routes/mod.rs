@@ -3,8 +3,10 @@
 mod api_keys;
 mod audit;
 mod connections;
+mod exports;
 mod franchisees;
 mod jobs;
+mod kpis;
 mod locations;
 mod oauth;
 mod ops;
@@ -74,6 +76,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks_sources::router())
         .merge(webhooks_endpoints::router())
         .merge(webhooks_events::router())
+        .merge(kpis::router())
+        .merge(exports::router())
 }
 
 /// `limit` and `cursor` for every list.

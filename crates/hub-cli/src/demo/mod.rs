@@ -106,12 +106,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let shutdown = CancellationToken::new();
     let margin = Duration::from_secs(config.refresh_margin_seconds);
     let background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    let analytics = state.analytics.clone();
     let server = tokio::spawn(hub_api::serve(listener, hub_api::app(state), shutdown.clone()));
     let hub = HubClient::new(public_url.clone(), key.clone())?;
 
     let outcome = async {
         let connections = connect_all(&progress, &*store, &hub, &network.network_id, &network.shops).await?;
         sync_all(&progress, &hub, &connections, network.created).await?;
+        // The `analytics.rollup` schedule keeps KPIs current every minute; fold the first sync
+        // in now so the KPIs are there as soon as the demo serves.
+        let rollup = spinner(&progress, "KPI rollups");
+        let folded = analytics.roll_up(&network.network_id).await?;
+        rollup.finish_with_message(format!("{} changes folded in", folded.changes));
         anyhow::Ok(())
     }
     .await;
@@ -125,7 +131,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let counts = store.count_records(&scope).await?;
         let records: BTreeMap<&str, u64> =
             counts.into_iter().map(|(model, count)| (model.collection(), count)).collect();
-        let output = serde_json::json!({ "records": records, "api_key": key, "network_id": network.network_id });
+        let today = chrono::Utc::now().date_naive();
+        let totals = store
+            .rollup_groups(&scope, today - chrono::Days::new(3 * 366), today + chrono::Days::new(1), hub_store::RollupGrouping::Total)
+            .await?;
+        let transactions: i64 = totals.iter().map(|group| group.figures.transactions).sum();
+        let net_sales: rust_decimal::Decimal = totals.iter().map(|group| group.figures.net).sum();
+        let output = serde_json::json!({
+            "records": records,
+            "kpis": { "transactions": transactions, "net_sales": net_sales.to_string() },
+            "api_key": key,
+            "network_id": network.network_id,
+        });
         println!("{output}");
     } else {
         println!();
