@@ -18,6 +18,9 @@ mod records;
 mod records_rows;
 mod records_sql;
 mod rows;
+mod royalties;
+mod royalties_rows;
+mod royalties_sql;
 pub mod scratch;
 mod sql;
 mod sqlite;
@@ -55,6 +58,7 @@ pub use records::{
     MAX_PAGE_RECORDS, NewSyncRun, PageCounts, RecordFilter, RecordStore, RecordUpsert, SyncCheckpoint, SyncCursor,
     SyncPage, SyncRun, SyncRunStatus,
 };
+pub use royalties::{ChangedSale, InvoiceUpdate, RoyaltyStore, SaleRow, StatementDraft, StatementFilter};
 pub use sqlite::SqliteStore;
 pub use webhooks::{
     AttemptFilter, AttemptRecord, ChangeWithRecord, ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryResult,
@@ -100,7 +104,7 @@ impl ChangeContext {
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
 pub trait Store:
-    ConnectionStore + JobStore + OutboundStateStore + RecordStore + WebhookStore + Send + Sync + 'static
+    ConnectionStore + JobStore + OutboundStateStore + RecordStore + RoyaltyStore + WebhookStore + Send + Sync + 'static
 {
     /// Which database this is.
     fn backend(&self) -> Backend;
