@@ -25,6 +25,10 @@ pub struct StatementFilter {
     pub franchisee_id: Option<FranchiseeId>,
     /// Only the statement of the period starting this day.
     pub period_start: Option<NaiveDate>,
+    /// Only periods starting on or after this day.
+    pub period_from: Option<NaiveDate>,
+    /// Only periods starting on or before this day.
+    pub period_to: Option<NaiveDate>,
     pub status: Option<StatementStatus>,
 }
 

@@ -528,7 +528,8 @@ macro_rules! impl_royalty_store {
                         statement_columns!(),
                         " FROM royalty_statements WHERE network_id = $1 AND ($2 IS NULL OR franchisee_id = $2) \
                          AND ($3 IS NULL OR franchisee_id = $3) AND ($4 IS NULL OR period_start = $4) \
-                         AND ($5 IS NULL OR status = $5) AND ($6 IS NULL OR id > $6) ORDER BY id LIMIT $7"
+                         AND ($5 IS NULL OR status = $5) AND ($6 IS NULL OR id > $6) \
+                         AND ($8 IS NULL OR period_start >= $8) AND ($9 IS NULL OR period_start <= $9) ORDER BY id LIMIT $7"
                     ))
                     .bind(scope.network_id.as_str())
                     .bind(opt(scope.franchisee_id.as_ref()))
@@ -537,6 +538,8 @@ macro_rules! impl_royalty_store {
                     .bind(filter.status.map(|status| status.as_str()))
                     .bind(page.after.as_deref())
                     .bind(i64::from(page.limit) + 1)
+                    .bind(filter.period_from)
+                    .bind(filter.period_to)
                     .fetch_all(&self.reader)
                     .await?;
                     let statements: Vec<RoyaltyStatement> = convert_all(rows)?;

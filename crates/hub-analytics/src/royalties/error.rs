@@ -28,6 +28,9 @@ pub enum RoyaltyError {
     UnreadableSale { record: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The invoice job could not be queued (the statement is issued; issuing again queues it).
+    #[error("queueing the invoice: {0}")]
+    Queue(#[from] hub_jobs::JobsError),
 }
 
 impl RoyaltyError {
@@ -38,12 +41,17 @@ impl RoyaltyError {
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::UnreadableSale { .. } => ErrorCode::Internal,
             Self::Store(error) => error.code(),
+            Self::Queue(error) => error.code(),
         }
     }
 
     /// Whether the same call may succeed if tried again.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Store(error) if error.is_retryable())
+        match self {
+            Self::Store(error) => error.is_retryable(),
+            Self::Queue(error) => error.is_retryable(),
+            _ => false,
+        }
     }
 
     /// The request field the error is about, when there is one.

@@ -8,7 +8,7 @@
 //! 2. **Each line is rounded on its own** to the currency's minor unit, **half away from zero**
 //!    (`round_to_currency`: 0.125 → 0.13, −0.125 → −0.13), and the total is the sum of the
 //!    rounded lines, so the lines always add up to the total an invoice shows.
-//! 3. **Minimum royalty**: when the rounded royalty lines add up to less than the minimum, a
+//! 3. **Minimum royalty** (when not zero): when the rounded royalty lines add up to less than it, a
 //!    top-up line makes up the difference. The ad fund and technology fee do not count towards it.
 //! 4. **Ad fund** is its rate on the whole base (a line only when the rate is not zero).
 //! 5. **Technology fee** is the per-location fee times the locations charged (a line only when
@@ -80,7 +80,7 @@ pub fn price_period(terms: &AgreementTerms, base: Decimal, locations: u32) -> Ve
         });
     }
     let royalty: Decimal = lines.iter().map(|line| line.amount).sum();
-    if royalty < terms.minimum_royalty {
+    if !terms.minimum_royalty.is_zero() && royalty < terms.minimum_royalty {
         lines.push(PricedLine {
             kind: LineKind::MinimumTopUp,
             description: format!("Minimum royalty top-up to {}", terms.minimum_royalty),
