@@ -83,7 +83,7 @@ pub(crate) async fn locations_of(
 }
 
 /// Computes (or recomputes) the draft of `franchisee_id` for the period starting `period_start`.
-pub(crate) async fn compute(
+pub async fn compute(
     store: &dyn Store,
     scope: &TenantScope,
     ctx: &ChangeContext,
