@@ -28,6 +28,7 @@ pub fn registry(state: &AppState, refresh_margin: Duration) -> Result<JobRegistr
         }),
     )?;
     state.sync.register_jobs(&mut registry)?;
+    state.royalties.register_jobs(&mut registry)?;
     Ok(registry)
 }
 
@@ -44,5 +45,6 @@ pub fn schedules() -> Result<Vec<NewSchedule>, hub_jobs::JobsError> {
         max_attempts: 3,
     }];
     schedules.extend(hub_sync::SyncEngine::schedules());
+    schedules.extend(hub_analytics::royalties::RoyaltyService::schedules());
     Ok(schedules)
 }

@@ -107,5 +107,7 @@ fn amount<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, 
     let parsed = Decimal::from_str_exact(&text)
         .or_else(|_| Decimal::from_scientific(&text))
         .map_err(|_| serde::de::Error::custom(format!("`{text}` is not an amount")))?;
-    Ok(parsed.round_dp(2))
+    let mut cents = parsed.round_dp(2);
+    cents.rescale(2);
+    Ok(cents)
 }
