@@ -9,6 +9,7 @@ mod emulators;
 mod init;
 mod jobs;
 mod keys;
+mod royalties;
 mod serve;
 mod telemetry;
 mod webhooks;
@@ -55,6 +56,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Royalty statements: close a month (compute, issue, invoice in QuickBooks Online).
+    Royalties {
+        #[command(subcommand)]
+        command: royalties::RoyaltiesCommand,
     },
     /// Webhook signature tools.
     Webhooks {
@@ -109,6 +115,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit::run(command).await,
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
+        Command::Royalties { command } => royalties::run(command).await,
         Command::Webhooks { command } => webhooks::run(command),
     }
 }

@@ -154,15 +154,14 @@ impl RoyaltyService {
         }]
     }
 
-    /// Queues the invoice of an issued statement (once while queued).
-    pub async fn enqueue_invoice(&self, statement: &RoyaltyStatement) -> Result<(), JobsError> {
+    /// Queues the invoice of an issued statement (once while queued); returns the job.
+    pub async fn enqueue_invoice(&self, statement: &RoyaltyStatement) -> Result<hub_core::id::JobId, JobsError> {
         let payload = InvoicePayload { network_id: statement.network_id.clone(), statement_id: statement.id.clone() };
         let mut job = NewJob::new(kind(INVOICE_JOB), serde_json::to_value(&payload).expect("ids serialize"));
         job.network_id = Some(statement.network_id.clone());
         job.unique_key = Some(format!("{INVOICE_JOB}:{}", statement.id));
         job.max_attempts = 8;
-        self.jobs.enqueue(job).await?;
-        Ok(())
+        Ok(self.jobs.enqueue(job).await?.job().id.clone())
     }
 
     /// Queues a read-back now (what a QuickBooks Invoice or Payment notification triggers).
@@ -250,9 +249,48 @@ impl RoyaltyService {
             return Ok(InvoiceOutcome::NothingToInvoice);
         }
         let (connection, realm) = self.quickbooks(network_id).await?;
-        let api = self.access.api_for(&connection, Priority::Scheduled).await?;
-        let client = QuickBooksClient::new(&*api, &realm)?;
-        let franchisee = self.store.get_franchisee(&scope, &statement.franchisee_id).await?;
+        match self.create_invoice(&scope, &statement, &connection, &realm).await {
+            Err(InvoicingError::Provider(ConnectorError::Unauthorized { provider, message })) => {
+                Err(self.refused_token(&scope, &connection, provider, message).await)
+            }
+            other => other,
+        }
+    }
+
+    /// A token the provider refused even after the token layer refreshed it once: while the
+    /// connection is still active (the refresh worked; tokens just expired in between), a retry
+    /// later gets a fresh one; otherwise someone must reconnect.
+    async fn refused_token(
+        &self,
+        scope: &TenantScope,
+        connection: &Connection,
+        provider: String,
+        message: String,
+    ) -> InvoicingError {
+        match self.store.get_connection(scope, &connection.id).await {
+            Ok(current) if current.status == ConnectionStatus::Active => {
+                InvoicingError::Provider(ConnectorError::Unavailable {
+                    provider,
+                    message: format!("{message} (the connection is still active; trying again)"),
+                    retry_after: None,
+                })
+            }
+            _ => InvoicingError::Provider(ConnectorError::Unauthorized { provider, message }),
+        }
+    }
+
+    async fn create_invoice(
+        &self,
+        scope: &TenantScope,
+        statement: &RoyaltyStatement,
+        connection: &Connection,
+        realm: &str,
+    ) -> Result<InvoiceOutcome, InvoicingError> {
+        let (network_id, statement_id) = (&statement.network_id, &statement.id);
+        let lines: Vec<_> = statement.lines.iter().filter(|line| !line.amount.is_zero()).collect();
+        let api = self.access.api_for(connection, Priority::Scheduled).await?;
+        let client = QuickBooksClient::new(&*api, realm)?;
+        let franchisee = self.store.get_franchisee(scope, &statement.franchisee_id).await?;
         let customer = client
             .find_or_create_customer(
                 franchisee.name.as_str(),
@@ -271,7 +309,7 @@ impl RoyaltyService {
         let issued_on = statement.issued_at.unwrap_or_else(Utc::now).date_naive();
         let invoice = NewInvoice {
             request_id: statement.id.to_string(),
-            doc_number: doc_number(&statement),
+            doc_number: doc_number(statement),
             customer_id: customer,
             txn_date: issued_on,
             due_date: issued_on.checked_add_days(Days::new(15)),
