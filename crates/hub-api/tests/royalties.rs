@@ -368,7 +368,34 @@ async fn issued_statements_are_invoiced_once_in_quickbooks_and_paid_status_comes
     // The franchisee pays in QuickBooks; the read-back moves the statement to paid.
     let first_invoice = statement.invoice_id.clone().expect("invoice id");
     quickbooks.mark_invoice_paid(realm, &first_invoice).expect("paid");
-    app.state.as_ref().expect("state").royalties.enqueue_read_back().await.expect("enqueue");
+    // QuickBooks notifies the Payment; the stored notification queues the read-back.
+    let state = app.state.as_ref().expect("state");
+    let applier = hub_api::webhook_sync::SyncApplier::new(app.store.clone(), state.sync.clone())
+        .with_royalties(state.royalties.clone());
+    let body = json!({"eventNotifications": [{"realmId": realm, "dataChangeEvent": {"entities": [
+        {"name": "Payment", "id": "1", "operation": "Create", "lastUpdated": "2026-12-01T10:00:00.000Z"}
+    ]}}]});
+    let notification = hub_store::InboundEvent {
+        id: hub_core::id::InboundEventId::new(),
+        network_id: app.network_id.clone(),
+        source_id: hub_core::id::WebhookSourceId::new(),
+        provider: "quickbooks-online".into(),
+        connection_id: Some(ConnectionId::parse(&connection).expect("id")),
+        dedup_key: "payment-1".into(),
+        event_ids: vec!["payment-1".into()],
+        status: "received".into(),
+        attempts: 0,
+        error: None,
+        received_at: Utc::now(),
+        processed_at: None,
+        payload_kept: true,
+        body: Some(body.to_string().into_bytes()),
+    };
+    use hub_webhooks::inbound::processor::InboundApplier;
+    applier
+        .apply(&app.network_id, &ConnectionId::parse(&connection).expect("id"), &[notification])
+        .await
+        .expect("the notification is applied");
     app.run_jobs(Duration::from_secs(5)).await;
     let (_, paid) = app.send(Method::GET, &format!("/v1/royalty-statements/{}", ids[0]), &app.admin_key, None).await;
     assert_eq!((paid["status"].as_str(), paid["invoice_status"].as_str()), (Some("paid"), Some("paid")), "{paid}");
