@@ -126,13 +126,19 @@ fn agreement(franchisee: &FranchiseeId) -> Value {
 /// 500 × 5% = 25.00, brand fund 30.00, technology fee 99.00 — 214.00.
 async fn billed_shop(app: &TestApp, label: &str) -> (FranchiseeId, LocationId) {
     let (franchisee, location) = app.shop(label).await;
-    let (status, created) = app.send(Method::POST, "/v1/agreements", &app.admin_key, Some(agreement(&franchisee))).await;
+    let (status, created) =
+        app.send(Method::POST, "/v1/agreements", &app.admin_key, Some(agreement(&franchisee))).await;
     assert_eq!(status, 201, "{created}");
-    sync_sales(app, &franchisee, &location, &[
-        ("S1", "2026-11-05T18:00:00Z", "1000.00"),
-        ("S2", "2026-11-20T18:00:00Z", "500.00"),
-        ("S3", "2026-12-02T18:00:00Z", "700.00"),
-    ])
+    sync_sales(
+        app,
+        &franchisee,
+        &location,
+        &[
+            ("S1", "2026-11-05T18:00:00Z", "1000.00"),
+            ("S2", "2026-11-20T18:00:00Z", "500.00"),
+            ("S3", "2026-12-02T18:00:00Z", "700.00"),
+        ],
+    )
     .await;
     (franchisee, location)
 }
@@ -144,7 +150,8 @@ async fn compute(app: &TestApp, franchisee: &FranchiseeId, period_start: &str) -
 
 async fn statements_follow_the_contract(app: TestApp) {
     let (franchisee, _) = billed_shop(&app, "North").await;
-    let (status, listed) = app.send(Method::GET, &format!("/v1/agreements?franchisee_id={franchisee}"), &app.admin_key, None).await;
+    let (status, listed) =
+        app.send(Method::GET, &format!("/v1/agreements?franchisee_id={franchisee}"), &app.admin_key, None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"][0]["royalty_rate"], "0.06");
     assert_eq!(listed["data"][0]["period"], "monthly");
@@ -156,9 +163,13 @@ async fn statements_follow_the_contract(app: TestApp) {
         assert!(!statement[field].is_null(), "a statement carries `{field}`: {statement}");
     }
     assert_eq!(statement["franchisee_id"], json!(franchisee));
-    assert_eq!((statement["period_start"].as_str(), statement["period_end"].as_str()), (Some("2026-11-01"), Some("2026-11-30")));
+    assert_eq!(
+        (statement["period_start"].as_str(), statement["period_end"].as_str()),
+        (Some("2026-11-01"), Some("2026-11-30"))
+    );
     assert_eq!((statement["status"].as_str(), statement["currency"].as_str()), (Some("draft"), Some("USD")));
-    let amounts: Vec<&str> = statement["lines"].as_array().expect("lines").iter().map(|l| l["amount"].as_str().expect("amount")).collect();
+    let amounts: Vec<&str> =
+        statement["lines"].as_array().expect("lines").iter().map(|l| l["amount"].as_str().expect("amount")).collect();
     assert_eq!(amounts, vec!["60.00", "25.00", "30.00", "99.00"]);
     assert_eq!(statement["total"], "214.00");
     assert_eq!(statement["consolidated"]["total"], "214.00");
@@ -166,19 +177,28 @@ async fn statements_follow_the_contract(app: TestApp) {
 
     let (status, again) = compute(&app, &franchisee, "2026-11-01").await;
     assert_eq!(status, 201);
-    assert_eq!((again["id"].clone(), again["lines"].clone(), again["total"].clone()), (statement["id"].clone(), statement["lines"].clone(), statement["total"].clone()), "recomputing is idempotent");
+    assert_eq!(
+        (again["id"].clone(), again["lines"].clone(), again["total"].clone()),
+        (statement["id"].clone(), statement["lines"].clone(), statement["total"].clone()),
+        "recomputing is idempotent"
+    );
 
-    let (status, sales) = app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/1/sales"), &app.admin_key, None).await;
+    let (status, sales) =
+        app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/1/sales"), &app.admin_key, None).await;
     assert_eq!(status, 200, "{sales}");
-    let bases: Vec<&str> = sales["data"].as_array().expect("data").iter().map(|s| s["base"].as_str().expect("base")).collect();
+    let bases: Vec<&str> =
+        sales["data"].as_array().expect("data").iter().map(|s| s["base"].as_str().expect("base")).collect();
     assert_eq!(bases.len(), 2, "the two November sales, not December's: {sales}");
     assert!(bases.contains(&"1000.00") && bases.contains(&"500.00"));
-    let (status, fee) = app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/4/sales"), &app.admin_key, None).await;
+    let (status, fee) =
+        app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/4/sales"), &app.admin_key, None).await;
     assert_eq!((status, fee["data"].as_array().map(Vec::len)), (200, Some(0)), "the technology fee sums no sales");
-    let (status, _) = app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/99/sales"), &app.admin_key, None).await;
+    let (status, _) =
+        app.send(Method::GET, &format!("/v1/royalty-statements/{id}/lines/99/sales"), &app.admin_key, None).await;
     assert_eq!(status, 404);
 
-    let (status, issued) = app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
+    let (status, issued) =
+        app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["status"], "issued");
     assert!(issued["issued_at"].is_string());
@@ -198,7 +218,8 @@ async fn statements_follow_the_contract(app: TestApp) {
     assert_eq!(listed["data"][0]["period_start"], "2026-12-01");
     let (_, listed) = app.send(Method::GET, "/v1/royalty-statements?limit=1", &app.admin_key, None).await;
     let cursor = listed["next_cursor"].as_str().expect("a second page");
-    let (_, second) = app.send(Method::GET, &format!("/v1/royalty-statements?limit=1&cursor={cursor}"), &app.admin_key, None).await;
+    let (_, second) =
+        app.send(Method::GET, &format!("/v1/royalty-statements?limit=1&cursor={cursor}"), &app.admin_key, None).await;
     assert_ne!(second["data"][0]["id"], listed["data"][0]["id"]);
     assert!(second["next_cursor"].is_null());
 }
@@ -208,7 +229,8 @@ async fn franchisee_admins_see_only_their_own_statements(app: TestApp) {
     let (south, _) = billed_shop(&app, "South").await;
     let (_, north_statement) = compute(&app, &north, "2026-11-01").await;
     let (_, south_statement) = compute(&app, &south, "2026-11-01").await;
-    let north_admin = app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), north.clone())).await;
+    let north_admin =
+        app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), north.clone())).await;
     let (status, listed) = app.send(Method::GET, "/v1/royalty-statements", &north_admin, None).await;
     assert_eq!(status, 200);
     let ids: Vec<&Value> = listed["data"].as_array().expect("data").iter().map(|s| &s["id"]).collect();
@@ -216,7 +238,8 @@ async fn franchisee_admins_see_only_their_own_statements(app: TestApp) {
     let theirs = format!("/v1/royalty-statements/{}", south_statement["id"].as_str().expect("id"));
     assert_eq!(app.send(Method::GET, &theirs, &north_admin, None).await.0, 404);
     assert_eq!(app.send(Method::GET, &format!("{theirs}/lines/1/sales"), &north_admin, None).await.0, 404);
-    let (status, filtered) = app.send(Method::GET, &format!("/v1/royalty-statements?franchisee_id={south}"), &north_admin, None).await;
+    let (status, filtered) =
+        app.send(Method::GET, &format!("/v1/royalty-statements?franchisee_id={south}"), &north_admin, None).await;
     assert_eq!((status, filtered["data"].as_array().map(Vec::len)), (200, Some(0)));
     let (_, agreements) = app.send(Method::GET, "/v1/agreements", &north_admin, None).await;
     assert_eq!(agreements["data"].as_array().map(Vec::len), Some(1));
@@ -231,7 +254,11 @@ async fn franchisee_admins_see_only_their_own_statements(app: TestApp) {
     let (_, all) = app.send(Method::GET, "/v1/royalty-statements", &analyst, None).await;
     assert_eq!(all["data"].as_array().map(Vec::len), Some(2));
     let (_, location) = app.shop("East").await;
-    let shop_scope = TenantScope::location(app.network_id.clone(), app.store.get_location(&app.network_scope(), &location).await.expect("loc").franchisee_id, location);
+    let shop_scope = TenantScope::location(
+        app.network_id.clone(),
+        app.store.get_location(&app.network_scope(), &location).await.expect("loc").franchisee_id,
+        location,
+    );
     let manager = app.mint_key(Role::LocationManager, shop_scope).await;
     assert_eq!(app.send(Method::GET, "/v1/royalty-statements", &manager, None).await.0, 403);
 }
@@ -243,11 +270,23 @@ async fn bad_input_is_a_problem_naming_the_field_and_changes_nothing(app: TestAp
     let cases = [
         (json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "6"}), "royalty_rate"),
         (json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": 0.06}), "royalty_rate"),
-        (json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "minimum_royalty": "1.001"}), "minimum_royalty"),
-        (json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "tiers": [{"above": "0", "rate": "0.05"}]}), "tiers[0].above"),
-        (json!({"franchisee_id": franchisee, "effective_from": "2026-06-01", "effective_to": "2026-01-01", "royalty_rate": "0.06"}), "effective_to"),
+        (
+            json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "minimum_royalty": "1.001"}),
+            "minimum_royalty",
+        ),
+        (
+            json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "tiers": [{"above": "0", "rate": "0.05"}]}),
+            "tiers[0].above",
+        ),
+        (
+            json!({"franchisee_id": franchisee, "effective_from": "2026-06-01", "effective_to": "2026-01-01", "royalty_rate": "0.06"}),
+            "effective_to",
+        ),
         (json!({"franchisee_id": "fr_nope", "effective_from": "2026-01-01", "royalty_rate": "0.06"}), "franchisee_id"),
-        (json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "period": "yearly"}), "period"),
+        (
+            json!({"franchisee_id": franchisee, "effective_from": "2026-01-01", "royalty_rate": "0.06", "period": "yearly"}),
+            "period",
+        ),
     ];
     for (body, field) in cases {
         let (status, problem) = app.send(Method::POST, "/v1/agreements", &app.admin_key, Some(body.clone())).await;
@@ -266,24 +305,41 @@ async fn bad_input_is_a_problem_naming_the_field_and_changes_nothing(app: TestAp
     let other = hub_core::id::FranchiseeId::new();
     let (status, problem) = compute(&app, &other, "2026-11-01").await;
     assert_eq!((status, field_of(&problem).as_deref()), (400, Some("franchisee_id")), "{problem}");
-    let (status, problem) = app.send(Method::POST, "/v1/royalty-statements", &app.admin_key, Some(json!({"franchisee_id": franchisee}))).await;
+    let (status, problem) = app
+        .send(Method::POST, "/v1/royalty-statements", &app.admin_key, Some(json!({"franchisee_id": franchisee})))
+        .await;
     assert_eq!(status, 400, "{problem}");
     let (status, _) = app.send(Method::POST, "/v1/royalty-statements/rst_nope/issue", &app.admin_key, None).await;
     assert_eq!(status, 400);
-    let (status, _) = app.send(Method::POST, &format!("/v1/royalty-statements/{}/issue", hub_core::id::RoyaltyStatementId::new()), &app.admin_key, None).await;
+    let (status, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/royalty-statements/{}/issue", hub_core::id::RoyaltyStatementId::new()),
+            &app.admin_key,
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     for query in ["period=2026-13", "period=202611", "status=open", "limit=0", "colour=red"] {
-        let (status, problem) = app.send(Method::GET, &format!("/v1/royalty-statements?{query}"), &app.admin_key, None).await;
+        let (status, problem) =
+            app.send(Method::GET, &format!("/v1/royalty-statements?{query}"), &app.admin_key, None).await;
         assert_eq!(status, 400, "{query}: {problem}");
     }
-    let rate = |value: Value| json!({"from": "EUR", "to": "USD", "rate": value, "rate_date": "2026-11-30", "source": "ECB"});
-    for (body, field) in [(rate(json!("0")), "rate"), (rate(json!("-1.2")), "rate"), (json!({"from": "EUR", "to": "EUR", "rate": "1", "rate_date": "2026-11-30", "source": "ECB"}), "to"), (json!({"from": "EUR", "to": "USD", "rate": "1.08", "rate_date": "2026-11-30", "source": " "}), "source")] {
+    let rate =
+        |value: Value| json!({"from": "EUR", "to": "USD", "rate": value, "rate_date": "2026-11-30", "source": "ECB"});
+    for (body, field) in [
+        (rate(json!("0")), "rate"),
+        (rate(json!("-1.2")), "rate"),
+        (json!({"from": "EUR", "to": "EUR", "rate": "1", "rate_date": "2026-11-30", "source": "ECB"}), "to"),
+        (json!({"from": "EUR", "to": "USD", "rate": "1.08", "rate_date": "2026-11-30", "source": " "}), "source"),
+    ] {
         let (status, problem) = app.send(Method::POST, "/v1/exchange-rates", &app.admin_key, Some(body.clone())).await;
         assert_eq!((status, field_of(&problem).as_deref()), (400, Some(field)), "{body}: {problem}");
     }
     let (status, _) = app.send(Method::POST, "/v1/exchange-rates", &app.admin_key, Some(rate(json!("1.0850")))).await;
     assert_eq!(status, 201);
-    let (status, problem) = app.send(Method::POST, "/v1/exchange-rates", &app.admin_key, Some(rate(json!("1.2")))).await;
+    let (status, problem) =
+        app.send(Method::POST, "/v1/exchange-rates", &app.admin_key, Some(rate(json!("1.2")))).await;
     assert_eq!(status, 409, "recorded rates never change: {problem}");
     let (_, rates) = app.send(Method::GET, "/v1/exchange-rates", &app.admin_key, None).await;
     assert_eq!((rates["data"].as_array().map(Vec::len), rates["data"][0]["rate"].as_str()), (Some(1), Some("1.0850")));
@@ -317,7 +373,11 @@ async fn issued_statements_are_invoiced_once_in_quickbooks_and_paid_status_comes
         hub_emulators::TokenLifetimes { access: Some(Duration::from_secs(1)), refresh: None },
     );
     let connection = connect_quickbooks(&app, realm).await;
-    let stored = app.store.provider_account(&app.network_id, &ConnectionId::parse(&connection).expect("id")).await.expect("account");
+    let stored = app
+        .store
+        .provider_account(&app.network_id, &ConnectionId::parse(&connection).expect("id"))
+        .await
+        .expect("account");
     assert_eq!(stored.as_deref(), Some(realm), "the callback kept the realmId");
     let (north, _) = billed_shop(&app, "North").await;
     let (south, _) = billed_shop(&app, "South").await;
@@ -325,13 +385,16 @@ async fn issued_statements_are_invoiced_once_in_quickbooks_and_paid_status_comes
     // QuickBooks throttles the next six calls (more than one call's retries absorb) and refuses
     // one token as if it had expired.
     quickbooks.force_throttle(realm, 6);
-    app.emulators().inject_fault(FaultRule::new("quickbooks-online", "/v3", HttpFault::Status { status: 401 }).times(1)).expect("fault");
+    app.emulators()
+        .inject_fault(FaultRule::new("quickbooks-online", "/v3", HttpFault::Status { status: 401 }).times(1))
+        .expect("fault");
 
     let mut ids = Vec::new();
     for franchisee in [&north, &south] {
         let (_, statement) = compute(&app, franchisee, "2026-11-01").await;
         let id = statement["id"].as_str().expect("id").to_owned();
-        let (status, issued) = app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
+        let (status, issued) =
+            app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
         assert_eq!(status, 200, "{issued}");
         // Issuing twice queues nothing twice.
         app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
@@ -356,11 +419,14 @@ async fn issued_statements_are_invoiced_once_in_quickbooks_and_paid_status_comes
         assert_eq!(invoice["DocNumber"].as_str().map(|n| n.starts_with("R202611-")), Some(true));
     }
     let (_, events) = app.send(Method::GET, "/v1/events?limit=500", &app.admin_key, None).await;
-    let issued_events = events["data"].as_array().map(|events| events.iter().filter(|e| e["type"] == "royalty.statement.issued").count());
+    let issued_events = events["data"]
+        .as_array()
+        .map(|events| events.iter().filter(|e| e["type"] == "royalty.statement.issued").count());
     assert_eq!(issued_events, Some(2), "one event per statement: {events}");
 
     // The invoice job running again (a retry after a lost completion) creates nothing.
-    let statement = app.store.get_statement(&app.network_scope(), &ids[0].parse().expect("id")).await.expect("statement");
+    let statement =
+        app.store.get_statement(&app.network_scope(), &ids[0].parse().expect("id")).await.expect("statement");
     app.state.as_ref().expect("state").royalties.enqueue_invoice(&statement).await.expect("enqueue");
     app.run_jobs(Duration::from_secs(5)).await;
     assert_eq!(quickbooks.invoices(realm).len(), 2);

@@ -55,8 +55,18 @@ fn hub(args: &[&str]) -> std::process::Output {
 fn demo(data_dir: &str, origin: &str) -> Value {
     let listen = format!("127.0.0.1:{}", free_port());
     let output = hub(&[
-        "demo", "--data-dir", data_dir, "--listen", &listen, "--locations", "3", "--days", "40", "--no-serve",
-        "--emulators-at", origin,
+        "demo",
+        "--data-dir",
+        data_dir,
+        "--listen",
+        &listen,
+        "--locations",
+        "3",
+        "--days",
+        "40",
+        "--no-serve",
+        "--emulators-at",
+        origin,
     ]);
     assert!(output.status.success(), "hub demo failed: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
@@ -162,7 +172,8 @@ async fn throttling_and_an_expired_token_during_the_close_are_absorbed() {
         .await
         .expect("JSON");
     assert!(throttled["throttled_requests"].as_u64().is_some_and(|count| count >= 6), "{throttled}");
-    let faults: Value = control.get(format!("{origin}/_emulator/faults")).send().await.expect("faults").json().await.expect("JSON");
+    let faults: Value =
+        control.get(format!("{origin}/_emulator/faults")).send().await.expect("faults").json().await.expect("JSON");
     assert_eq!(faults.as_array().map(Vec::len), Some(0), "the refused token was met and replaced: {faults}");
     let after = refreshes(control.get(&token_requests).send().await.expect("counts").json().await.expect("JSON"));
     assert!(after > before, "the expired token was refreshed (rotating), not fatal");

@@ -159,7 +159,8 @@ impl AgreementTerms {
             rate(tier.rate, &format!("tiers[{index}].rate"))?;
             amount(tier.above, &format!("tiers[{index}].above"))?;
             if tier.above <= previous {
-                return Err(ValidationError::new("tiers must start above 0 and ascend").for_field(format!("tiers[{index}].above")));
+                return Err(ValidationError::new("tiers must start above 0 and ascend")
+                    .for_field(format!("tiers[{index}].above")));
             }
             previous = tier.above;
         }

@@ -11,8 +11,8 @@ use hub_core::access::TenantScope;
 use hub_core::id::{ConnectionId, FranchiseeId, LocationId, NetworkId, RecordId, RoyaltyStatementId};
 use hub_core::page::{Page, PageRequest};
 use hub_core::royalties::{
-    Agreement, AppliedRate, Consolidated, ExchangeRate, NewAgreement, RoyaltyStatement, StatementLine,
-    StatementStatus, TracedSale,
+    Agreement, AppliedRate, Consolidated, ExchangeRate, NewAgreement, RoyaltyStatement, StatementLine, StatementStatus,
+    TracedSale,
 };
 use hub_core::tenancy::Currency;
 use rust_decimal::Decimal;
@@ -216,6 +216,9 @@ pub trait RoyaltyStore: Send + Sync {
         account_id: &str,
     ) -> StoreResult<()>;
     /// The provider's account id of a connection, if the provider named one.
-    async fn provider_account(&self, network_id: &NetworkId, connection_id: &ConnectionId)
-    -> StoreResult<Option<String>>;
+    async fn provider_account(
+        &self,
+        network_id: &NetworkId,
+        connection_id: &ConnectionId,
+    ) -> StoreResult<Option<String>>;
 }

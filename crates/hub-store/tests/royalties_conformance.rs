@@ -55,7 +55,11 @@ async fn owner(store: &dyn Store, network: Option<NetworkId>, label: &str) -> Ow
     };
     let scope = TenantScope::network(network.clone());
     let franchisee = store
-        .create_franchisee(&scope, &ChangeContext::cli(), NewFranchisee { name: Name::parse(label).expect("name"), currency: usd() })
+        .create_franchisee(
+            &scope,
+            &ChangeContext::cli(),
+            NewFranchisee { name: Name::parse(label).expect("name"), currency: usd() },
+        )
         .await
         .expect("franchisee");
     let location = store
@@ -88,14 +92,22 @@ fn terms() -> AgreementTerms {
 }
 
 fn agreement(owner: &Owner, from: &str, to: Option<&str>) -> NewAgreement {
-    NewAgreement { franchisee_id: owner.franchisee.clone(), effective_from: day(from), effective_to: to.map(day), terms: terms() }
+    NewAgreement {
+        franchisee_id: owner.franchisee.clone(),
+        effective_from: day(from),
+        effective_to: to.map(day),
+        terms: terms(),
+    }
 }
 
 async fn draft(store: &dyn Store, owner: &Owner, period: &str, total: &str, trace: Vec<TracedSale>) -> StatementDraft {
     let scope = TenantScope::network(owner.network.clone());
     let agreement = match store.agreement_on(&scope, &owner.franchisee, day(period)).await.expect("lookup") {
         Some(agreement) => agreement,
-        None => store.create_agreement(&scope, &ChangeContext::cli(), agreement(owner, "2026-01-01", None)).await.expect("agreement"),
+        None => store
+            .create_agreement(&scope, &ChangeContext::cli(), agreement(owner, "2026-01-01", None))
+            .await
+            .expect("agreement"),
     };
     let start = day(period);
     StatementDraft {
@@ -213,7 +225,8 @@ async fn drafts_are_replaced_until_issued_and_never_after(store: Arc<dyn Store>)
     let ctx = ChangeContext::cli();
     let sale_a = hub_core::id::RecordId::new().to_string();
     let sale_b = hub_core::id::RecordId::new().to_string();
-    let first = draft(&*store, &owner, "2026-11-01", "6.00", vec![traced(&owner, "2026-11-01", &sale_a, "100.00")]).await;
+    let first =
+        draft(&*store, &owner, "2026-11-01", "6.00", vec![traced(&owner, "2026-11-01", &sale_a, "100.00")]).await;
     let saved = store.save_statement_draft(&scope, &ctx, first).await.expect("draft");
     assert_eq!((saved.status, saved.total), (StatementStatus::Draft, money("6.00")));
     let replacement =
@@ -221,7 +234,8 @@ async fn drafts_are_replaced_until_issued_and_never_after(store: Arc<dyn Store>)
     let replaced = store.save_statement_draft(&scope, &ctx, replacement).await.expect("recompute");
     assert_eq!(replaced.id, saved.id, "recomputing keeps the statement");
     assert_eq!(replaced.total, money("12.00"));
-    let trace = store.list_traced_sales(&scope, &saved.id, day("2026-11-01"), &PageRequest::first()).await.expect("trace");
+    let trace =
+        store.list_traced_sales(&scope, &saved.id, day("2026-11-01"), &PageRequest::first()).await.expect("trace");
     assert_eq!(trace.items.iter().map(|s| s.record_id.to_string()).collect::<Vec<_>>(), vec![sale_b.clone()]);
     assert!(store.billed_traces(&scope, &owner.franchisee, day("2026-11-01")).await.expect("billed").is_empty());
 
@@ -253,23 +267,36 @@ async fn statements_and_traces_are_scoped_to_the_caller(store: Arc<dyn Store>) {
         ids.push(store.save_statement_draft(&scope, &ctx, new).await.expect("draft").id);
     }
     let north_only = TenantScope::franchisee(north.network.clone(), north.franchisee.clone());
-    let seen = store.list_statements(&north_only, &StatementFilter::default(), &PageRequest::first()).await.expect("list");
+    let seen =
+        store.list_statements(&north_only, &StatementFilter::default(), &PageRequest::first()).await.expect("list");
     assert_eq!(seen.items.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![ids[0].clone(), ids[1].clone()]);
     assert!(matches!(store.get_statement(&north_only, &ids[2]).await, Err(StoreError::NotFound { .. })));
     let theirs = store.list_traced_sales(&north_only, &ids[2], day("2026-11-01"), &PageRequest::first()).await;
     assert!(matches!(theirs, Err(StoreError::NotFound { .. })), "another franchisee's trace is invisible");
     let november = StatementFilter { period_start: Some(day("2026-11-01")), ..StatementFilter::default() };
     assert_eq!(store.list_statements(&scope, &november, &PageRequest::first()).await.expect("list").items.len(), 2);
-    let ranged = StatementFilter { period_from: Some(day("2026-10-15")), period_to: Some(day("2026-12-31")), ..StatementFilter::default() };
+    let ranged = StatementFilter {
+        period_from: Some(day("2026-10-15")),
+        period_to: Some(day("2026-12-31")),
+        ..StatementFilter::default()
+    };
     assert_eq!(store.list_statements(&scope, &ranged, &PageRequest::first()).await.expect("list").items.len(), 2);
     let drafts = StatementFilter { status: Some(StatementStatus::Issued), ..StatementFilter::default() };
     assert!(store.list_statements(&scope, &drafts, &PageRequest::first()).await.expect("list").items.is_empty());
-    let first = store.list_statements(&scope, &StatementFilter::default(), &PageRequest { limit: 2, after: None }).await.expect("page");
+    let first = store
+        .list_statements(&scope, &StatementFilter::default(), &PageRequest { limit: 2, after: None })
+        .await
+        .expect("page");
     assert_eq!(first.items.len(), 2);
     let after = hub_core::page::decode_cursor(first.next_cursor.as_deref().expect("more")).expect("cursor");
-    let rest = store.list_statements(&scope, &StatementFilter::default(), &PageRequest { limit: 2, after: Some(after) }).await.expect("page");
+    let rest = store
+        .list_statements(&scope, &StatementFilter::default(), &PageRequest { limit: 2, after: Some(after) })
+        .await
+        .expect("page");
     assert_eq!(rest.items.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![ids[2].clone()]);
-    let write = store.save_statement_draft(&north_only, &ctx, draft(&*store, &north, "2026-12-01", "1.00", Vec::new()).await).await;
+    let write = store
+        .save_statement_draft(&north_only, &ctx, draft(&*store, &north, "2026-12-01", "1.00", Vec::new()).await)
+        .await;
     assert!(matches!(write, Err(StoreError::OutOfScope { .. })), "franchisees do not compute their own statements");
     let issue = store.issue_statement(&north_only, &ctx, &ids[0]).await;
     assert!(matches!(issue, Err(StoreError::OutOfScope { .. })));
@@ -279,7 +306,10 @@ async fn invoices_are_recorded_and_paid_statements_leave_the_work_list(store: Ar
     let owner = owner(&*store, None, "North").await;
     let scope = TenantScope::network(owner.network.clone());
     let ctx = ChangeContext::cli();
-    let saved = store.save_statement_draft(&scope, &ctx, draft(&*store, &owner, "2026-11-01", "6.00", Vec::new()).await).await.expect("draft");
+    let saved = store
+        .save_statement_draft(&scope, &ctx, draft(&*store, &owner, "2026-11-01", "6.00", Vec::new()).await)
+        .await
+        .expect("draft");
     let update = |status: &str, balance: &str| InvoiceUpdate {
         invoice_id: "145".into(),
         invoice_number: Some("R202611-x".into()),
@@ -368,19 +398,34 @@ async fn sales_are_read_by_instant_and_changes_by_feed_position(store: Arc<dyn S
     let scope = TenantScope::network(owner.network.clone());
     let connection = ConnectionId::new();
     assert_eq!(store.change_head(&owner.network).await.expect("head"), 0);
-    write_sales(&*store, &owner, &connection, &[("S1", "2026-11-01T05:00:00Z", "10.00"), ("S2", "2026-12-01T05:59:59Z", "20.00")]).await;
+    write_sales(
+        &*store,
+        &owner,
+        &connection,
+        &[("S1", "2026-11-01T05:00:00Z", "10.00"), ("S2", "2026-12-01T05:59:59Z", "20.00")],
+    )
+    .await;
     let head = store.change_head(&owner.network).await.expect("head");
     assert_eq!(head, 2);
     let from: DateTime<Utc> = "2026-11-01T05:00:00Z".parse().expect("instant");
     let to: DateTime<Utc> = "2026-12-01T06:00:00Z".parse().expect("instant");
     let sales = store.sales_between(&scope, &owner.location, from, to).await.expect("sales");
     assert_eq!(sales.len(), 2, "from is inclusive");
-    let sales = store.sales_between(&scope, &owner.location, from, "2026-12-01T05:59:59Z".parse().expect("instant")).await.expect("sales");
+    let sales = store
+        .sales_between(&scope, &owner.location, from, "2026-12-01T05:59:59Z".parse().expect("instant"))
+        .await
+        .expect("sales");
     assert_eq!(sales.len(), 1, "to is exclusive");
     let theirs = TenantScope::franchisee(owner.network.clone(), other.clone());
     assert!(store.sales_between(&theirs, &owner.location, from, to).await.expect("sales").is_empty());
 
-    write_sales(&*store, &owner, &connection, &[("S1", "2026-11-01T05:00:00Z", "10.00"), ("S2", "2026-12-01T05:59:59Z", "15.00")]).await;
+    write_sales(
+        &*store,
+        &owner,
+        &connection,
+        &[("S1", "2026-11-01T05:00:00Z", "10.00"), ("S2", "2026-12-01T05:59:59Z", "15.00")],
+    )
+    .await;
     let changed = store.sales_changed_after(&scope, &owner.franchisee, head).await.expect("changed");
     assert_eq!(changed.len(), 1, "only the sale whose content changed: {changed:?}");
     assert_eq!(changed[0].occurred_at, "2026-12-01T05:59:59Z".parse::<DateTime<Utc>>().expect("instant"));

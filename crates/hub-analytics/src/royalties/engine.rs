@@ -241,8 +241,7 @@ async fn reconcile(
     }
     let sales =
         period_sales(store, scope, &locations, earlier.period_start, earlier.period_end, &terms.sales_base).await?;
-    let mut rates =
-        RateBook::new(store, &earlier.network_id, earlier.period_end).with_rates(&earlier.exchange_rates);
+    let mut rates = RateBook::new(store, &earlier.network_id, earlier.period_end).with_rates(&earlier.exchange_rates);
     let base = rates.total_in(&sums_by_currency(&sales), terms.currency).await?;
     let location_count = u32::try_from(earlier.locations.len()).unwrap_or(u32::MAX);
     let recomputed = price_period(terms, base, location_count);
@@ -250,10 +249,7 @@ async fn reconcile(
     // The trace: each sale's base now, against the sum of what was traced for it before.
     let mut billed: BTreeMap<RecordId, TracedSale> = BTreeMap::new();
     for sale in store.billed_traces(scope, franchisee_id, earlier.period_start).await? {
-        billed
-            .entry(sale.record_id.clone())
-            .and_modify(|known| known.base += sale.base)
-            .or_insert(sale);
+        billed.entry(sale.record_id.clone()).and_modify(|known| known.base += sale.base).or_insert(sale);
     }
     let mut trace = Vec::new();
     for sale in &sales {
@@ -278,7 +274,8 @@ async fn reconcile(
     for kind in KINDS {
         let new: Vec<&PricedLine> = recomputed.iter().filter(|line| line.kind == kind).collect();
         let old: Vec<&&StatementLine> = billed_lines.iter().filter(|line| line.kind == kind).collect();
-        let amount = new.iter().map(|line| line.amount).sum::<Decimal>() - old.iter().map(|l| l.amount).sum::<Decimal>();
+        let amount =
+            new.iter().map(|line| line.amount).sum::<Decimal>() - old.iter().map(|l| l.amount).sum::<Decimal>();
         if amount.is_zero() {
             continue;
         }

@@ -10,9 +10,7 @@ use hub_store::StoreError;
 pub enum RoyaltyError {
     /// A sale must be converted (or a total consolidated) and no rate is stored for the pair on
     /// or before the date. Nothing was saved.
-    #[error(
-        "no {from}→{to} exchange rate is recorded on or before {on}; record one with POST /v1/exchange-rates"
-    )]
+    #[error("no {from}→{to} exchange rate is recorded on or before {on}; record one with POST /v1/exchange-rates")]
     MissingRate { from: Currency, to: Currency, on: NaiveDate },
     /// No agreement covers the period's first day.
     #[error("no agreement of franchisee {franchisee} covers {on}; create one with POST /v1/agreements")]

@@ -205,7 +205,9 @@ impl RoyaltyService {
             found = listed
                 .items
                 .into_iter()
-                .filter(|c| c.provider == PROVIDER && c.franchisee_id.is_none() && c.status != ConnectionStatus::Revoked)
+                .filter(|c| {
+                    c.provider == PROVIDER && c.franchisee_id.is_none() && c.status != ConnectionStatus::Revoked
+                })
                 .max_by_key(|c| (c.status == ConnectionStatus::Active, c.created_at))
                 .or(found);
             if listed.next_cursor.is_none() {

@@ -72,7 +72,10 @@ pub async fn period_sales(
                 Ok(RecordData::Sale(sale)) => sale,
                 Ok(_) => continue,
                 Err(error) => {
-                    return Err(RoyaltyError::UnreadableSale { record: row.record_id.to_string(), reason: error.reason });
+                    return Err(RoyaltyError::UnreadableSale {
+                        record: row.record_id.to_string(),
+                        reason: error.reason,
+                    });
                 }
             };
             counted.push(CountedSale {

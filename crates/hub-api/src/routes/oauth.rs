@@ -96,7 +96,10 @@ async fn callback(
         Ok(connection) => {
             if let Err(error) = remember_account(&state, &connection, account).await {
                 tracing::error!(connection = %connection.id, %error, "the provider's account id could not be stored");
-                return failure(StatusCode::SERVICE_UNAVAILABLE, "The hub could not record which company you connected.");
+                return failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The hub could not record which company you connected.",
+                );
             }
             let name = definition(&connection.provider).map(|d| d.name).unwrap_or("the provider");
             page(

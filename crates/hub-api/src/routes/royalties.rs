@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hub_analytics::royalties::RoyaltyError;
+use hub_core::ErrorCode;
 use hub_core::access::{Permission, Principal};
 use hub_core::id::{FranchiseeId, RoyaltyStatementId};
 use hub_core::page::PageRequest;
@@ -15,7 +16,6 @@ use hub_core::royalties::{
     StatementStatus, TracedSale,
 };
 use hub_core::tenancy::Currency;
-use hub_core::ErrorCode;
 use hub_store::{ChangeContext, StatementFilter};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -111,14 +111,14 @@ async fn create_agreement(
     let currency = match body.currency {
         Some(currency) => currency,
         None => {
-            let franchisee = state.store.get_franchisee(&principal.scope, &body.franchisee_id).await.map_err(|error| {
-                match error {
+            let franchisee = state.store.get_franchisee(&principal.scope, &body.franchisee_id).await.map_err(
+                |error| match error {
                     hub_store::StoreError::NotFound { .. } => {
                         hub_store::StoreError::unknown_reference("franchisee_id", "franchisee")
                     }
                     other => other,
-                }
-            })?;
+                },
+            )?;
             franchisee.currency
         }
     };

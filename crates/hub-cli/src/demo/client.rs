@@ -2,8 +2,8 @@
 //! and through the real OAuth consent redirects against the emulator.
 
 use anyhow::{Context, bail};
-use hub_core::connection::Connection;
 use chrono::NaiveDate;
+use hub_core::connection::Connection;
 use hub_core::id::{ConnectionId, FranchiseeId, LocationId, SyncRunId};
 use serde_json::{Value, json};
 
@@ -94,7 +94,8 @@ impl HubClient {
     /// Gives `franchisee` the demo's default agreement unless it has one: 6% royalty, 2% brand
     /// fund, 99.00 technology fee per shop, monthly, from `from`. Returns whether it made one.
     pub async fn ensure_agreement(&self, franchisee: &FranchiseeId, from: NaiveDate) -> anyhow::Result<bool> {
-        let listed = self.call(reqwest::Method::GET, &format!("/v1/agreements?franchisee_id={franchisee}"), None).await?;
+        let listed =
+            self.call(reqwest::Method::GET, &format!("/v1/agreements?franchisee_id={franchisee}"), None).await?;
         if listed["data"].as_array().is_some_and(|agreements| !agreements.is_empty()) {
             return Ok(false);
         }

@@ -358,7 +358,8 @@ async fn royalties(
 ) -> anyhow::Result<()> {
     let stage = spinner(progress, "[5/5] Royalties");
     let from = history_start.with_day(1).unwrap_or(history_start);
-    let mut franchisees: Vec<&hub_core::id::FranchiseeId> = shops.iter().map(|shop| &shop.location.franchisee_id).collect();
+    let mut franchisees: Vec<&hub_core::id::FranchiseeId> =
+        shops.iter().map(|shop| &shop.location.franchisee_id).collect();
     franchisees.sort();
     franchisees.dedup();
     let mut made = 0;

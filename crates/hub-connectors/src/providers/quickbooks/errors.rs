@@ -101,7 +101,8 @@ mod tests {
             }
             other => panic!("a duplicate name is the caller's fault: {other:?}"),
         }
-        let auth = r#"{"Fault":{"Error":[{"Message":"AuthenticationFailed","code":"3200"}],"type":"AuthenticationFault"}}"#;
+        let auth =
+            r#"{"Fault":{"Error":[{"Message":"AuthenticationFailed","code":"3200"}],"type":"AuthenticationFault"}}"#;
         assert!(matches!(error_from(&answer(401, auth)), ConnectorError::Unauthorized { .. }));
         assert!(matches!(error_from(&answer(503, "<html>")), ConnectorError::Unavailable { .. }));
         // A 200 that carries a fault is still a fault.

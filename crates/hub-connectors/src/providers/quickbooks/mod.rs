@@ -36,9 +36,7 @@ use serde_json::json;
 pub use requests::{MAX_RESULTS, MINOR_VERSION, quote};
 
 use crate::source::{ConnectorError, ProviderApi};
-use wire::{
-    CustomerEnvelope, CustomerPage, InvoiceEnvelope, InvoicePage, ItemEnvelope, ItemPage, QueryEnvelope,
-};
+use wire::{CustomerEnvelope, CustomerPage, InvoiceEnvelope, InvoicePage, ItemEnvelope, ItemPage, QueryEnvelope};
 
 /// The catalog id of the provider, and the `provider` of every error this connector returns.
 pub const PROVIDER: &str = "quickbooks-online";
@@ -108,7 +106,10 @@ fn is_duplicate_name(error: &ConnectorError) -> bool {
 impl<'a> QuickBooksClient<'a> {
     /// A client for company `realm` (its `realmId`), refusing ids that cannot be one.
     pub fn new(api: &'a dyn ProviderApi, realm: &str) -> Result<Self, ConnectorError> {
-        if realm.is_empty() || realm.len() > 64 || !realm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if realm.is_empty()
+            || realm.len() > 64
+            || !realm.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(ConnectorError::Unsupported(format!("`{realm}` is not a QuickBooks company id (realmId)")));
         }
         Ok(Self { api, realm: realm.to_owned() })
@@ -153,9 +154,7 @@ impl<'a> QuickBooksClient<'a> {
         match self.create::<CustomerEnvelope>("customer", body, request_id).await {
             Ok(created) => Ok(created.customer.id),
             // Someone created it between the query and the create: take theirs.
-            Err(error) if is_duplicate_name(&error) => {
-                find().await?.ok_or(error)
-            }
+            Err(error) if is_duplicate_name(&error) => find().await?.ok_or(error),
             Err(error) => Err(error),
         }
     }
