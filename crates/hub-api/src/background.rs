@@ -29,6 +29,7 @@ pub fn registry(state: &AppState, refresh_margin: Duration) -> Result<JobRegistr
     )?;
     state.sync.register_jobs(&mut registry)?;
     state.analytics.register_jobs(&mut registry)?;
+    state.royalties.register_jobs(&mut registry)?;
     Ok(registry)
 }
 
@@ -46,5 +47,6 @@ pub fn schedules() -> Result<Vec<NewSchedule>, hub_jobs::JobsError> {
     }];
     schedules.extend(hub_sync::SyncEngine::schedules());
     schedules.extend(hub_analytics::Analytics::schedules());
+    schedules.extend(hub_analytics::royalties::RoyaltyService::schedules());
     Ok(schedules)
 }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub webhooks: Arc<hub_webhooks::WebhookService>,
     /// KPI reports, exports, and the rollup job that keeps KPIs current.
     pub analytics: hub_analytics::Analytics,
+    /// Computes, issues and invoices royalty statements.
+    pub royalties: hub_analytics::royalties::RoyaltyService,
 }
 
 /// How the API is set up beyond its store and keys.
@@ -114,12 +116,21 @@ impl AppState {
         );
         let providers = Arc::new(settings.providers);
         let jobs = hub_jobs::JobQueue::new(Arc::clone(&store) as Arc<dyn hub_store::JobStore>);
-        let access =
-            provider_api::HubProviderAccess::new(Arc::clone(&store), Arc::clone(&connections), Arc::clone(&providers));
+        let access: Arc<dyn hub_sync::ProviderAccess> = Arc::new(provider_api::HubProviderAccess::new(
+            Arc::clone(&store),
+            Arc::clone(&connections),
+            Arc::clone(&providers),
+        ));
+        let royalties = hub_analytics::royalties::RoyaltyService::new(
+            Arc::clone(&store),
+            jobs.clone(),
+            webhooks.emitter().clone(),
+            Arc::clone(&access),
+        );
         let sync = hub_sync::SyncEngine::new(
             Arc::clone(&store),
             jobs.clone(),
-            Arc::new(access),
+            access,
             hub_sync::ConnectorRegistry::standard(),
             settings.sync,
         );
@@ -135,6 +146,7 @@ impl AppState {
             jobs,
             sync,
             webhooks,
+            royalties,
         }
     }
 }

@@ -2,6 +2,9 @@
 //! through the sync engine (a storm of events for one connection joins one queued run). No
 //! connector maps provider webhook payloads to unified records yet, so every delivery is applied
 //! by syncing; a connector that learns to will be called here first.
+//!
+//! QuickBooks Online notifications on the franchisor's (network-level) connection are not synced:
+//! an Invoice or Payment change there queues the royalty invoices' paid-status read-back.
 
 use std::sync::Arc;
 
@@ -21,12 +24,32 @@ use crate::AppState;
 pub struct SyncApplier {
     store: Arc<dyn Store>,
     sync: SyncEngine,
+    royalties: Option<hub_analytics::royalties::RoyaltyService>,
 }
 
 impl SyncApplier {
     pub fn new(store: Arc<dyn Store>, sync: SyncEngine) -> Self {
-        Self { store, sync }
+        Self { store, sync, royalties: None }
     }
+
+    /// Also routes the franchisor's QuickBooks Invoice and Payment notifications to the royalty
+    /// read-back.
+    pub fn with_royalties(mut self, royalties: hub_analytics::royalties::RoyaltyService) -> Self {
+        self.royalties = Some(royalties);
+        self
+    }
+}
+
+/// Whether a QuickBooks delivery names an Invoice or Payment change (legacy `"name":"Invoice"`
+/// entities or CloudEvents `qbo.invoice.*` types); a purged body counts as one.
+fn mentions_invoices(events: &[InboundEvent]) -> bool {
+    events.iter().any(|event| match &event.body {
+        None => true,
+        Some(body) => {
+            let text = String::from_utf8_lossy(body);
+            ["\"Invoice\"", "\"Payment\"", "qbo.invoice.", "qbo.payment."].iter().any(|needle| text.contains(needle))
+        }
+    })
 }
 
 #[async_trait]
@@ -45,6 +68,18 @@ impl InboundApplier for SyncApplier {
             }
             Err(error) => return Err(ApplyError { reason: error.to_string(), retryable: error.is_retryable() }),
         };
+        if connection.provider == hub_connectors::providers::quickbooks::PROVIDER
+            && connection.franchisee_id.is_none()
+            && let Some(royalties) = &self.royalties
+        {
+            if mentions_invoices(events) {
+                royalties
+                    .enqueue_read_back()
+                    .await
+                    .map_err(|error| ApplyError { reason: error.to_string(), retryable: error.is_retryable() })?;
+            }
+            return Ok(());
+        }
         match self.sync.request(&connection, SyncMode::Incremental, SyncTrigger::Webhook).await {
             Ok(run) => {
                 tracing::debug!(connection = %connection_id, run = %run.id, events = events.len(), "webhooks requested a sync");
@@ -63,6 +98,8 @@ impl InboundApplier for SyncApplier {
 /// Starts the webhook loops (inbound processing, outbound producer and dispatcher) until
 /// `shutdown`; `hub serve` calls this beside the job worker.
 pub fn start(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-    let applier = Arc::new(SyncApplier::new(Arc::clone(&state.store), state.sync.clone()));
+    let applier = Arc::new(
+        SyncApplier::new(Arc::clone(&state.store), state.sync.clone()).with_royalties(state.royalties.clone()),
+    );
     state.webhooks.start(applier, shutdown)
 }

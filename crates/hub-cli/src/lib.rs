@@ -10,6 +10,7 @@ mod export;
 mod init;
 mod jobs;
 mod keys;
+mod royalties;
 mod serve;
 mod telemetry;
 mod webhooks;
@@ -61,6 +62,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Royalty statements: close a month (compute, issue, invoice in QuickBooks Online).
+    Royalties {
+        #[command(subcommand)]
+        command: royalties::RoyaltiesCommand,
     },
     /// Webhook signature tools.
     Webhooks {
@@ -116,6 +122,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { command } => export::run(command).await,
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
+        Command::Royalties { command } => royalties::run(command).await,
         Command::Webhooks { command } => webhooks::run(command),
     }
 }

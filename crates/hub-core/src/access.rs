@@ -57,6 +57,8 @@ impl Role {
             ManageConnections => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager),
             ManageProviderSettings | OperateJobs => self == NetworkAdmin,
             ManageWebhooks => matches!(self, NetworkAdmin | FranchiseeAdmin | LocationManager | Integration),
+            ManageRoyalties => self == NetworkAdmin,
+            ReadRoyalties => matches!(self, NetworkAdmin | NetworkAnalyst | FranchiseeAdmin),
         }
     }
 
@@ -114,6 +116,10 @@ pub enum Permission {
     /// Register inbound webhook sources and outbound webhook endpoints in scope; see their
     /// deliveries, replay and recover them.
     ManageWebhooks,
+    /// Create agreements and exchange rates; compute and issue royalty statements.
+    ManageRoyalties,
+    /// Read agreements, exchange rates and royalty statements in scope (with their traces).
+    ReadRoyalties,
 }
 
 /// Which level of the hierarchy a scope is.
@@ -277,6 +283,11 @@ mod tests {
         assert!(Role::LocationManager.allows(Permission::UpdateLocation));
         assert!(!Role::FranchiseeAdmin.allows(Permission::ManageFranchisees));
         assert!(!Role::Integration.allows(Permission::ManageApiKeys));
+        assert!(Role::NetworkAdmin.allows(Permission::ManageRoyalties));
+        assert!(!Role::FranchiseeAdmin.allows(Permission::ManageRoyalties));
+        assert!(Role::FranchiseeAdmin.allows(Permission::ReadRoyalties));
+        assert!(Role::NetworkAnalyst.allows(Permission::ReadRoyalties));
+        assert!(!Role::LocationManager.allows(Permission::ReadRoyalties));
     }
 
     #[test]

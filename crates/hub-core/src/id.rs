@@ -222,6 +222,16 @@ prefixed_id!(
     WorkerId,
     "wkr"
 );
+prefixed_id!(
+    /// A franchise agreement: the royalty terms of one franchisee for a span of dates.
+    AgreementId,
+    "agr"
+);
+prefixed_id!(
+    /// A royalty statement: what one franchisee owes for one period.
+    RoyaltyStatementId,
+    "rst"
+);
 
 #[cfg(test)]
 mod tests {

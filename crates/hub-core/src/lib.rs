@@ -9,6 +9,7 @@ pub mod id;
 pub mod money;
 pub mod page;
 pub mod records;
+pub mod royalties;
 pub mod tenancy;
 
 pub use error::{ErrorCode, ValidationError};

@@ -21,8 +21,8 @@ const ISO_4217: &[&str] = &[
     "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
 ];
 
-/// An ISO 4217 currency code, upper case, known to be in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An ISO 4217 currency code, upper case, known to be in use (ordered alphabetically).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
 
 impl Currency {

@@ -20,6 +20,9 @@ mod records;
 mod records_rows;
 mod records_sql;
 mod rows;
+mod royalties;
+mod royalties_rows;
+mod royalties_sql;
 pub mod scratch;
 mod sql;
 mod sqlite;
@@ -61,6 +64,7 @@ pub use records::{
     MAX_PAGE_RECORDS, NewSyncRun, PageCounts, RecordFilter, RecordStore, RecordUpsert, SyncCheckpoint, SyncCursor,
     SyncPage, SyncRun, SyncRunStatus,
 };
+pub use royalties::{ChangedSale, InvoiceUpdate, RoyaltyStore, SaleRow, StatementDraft, StatementFilter};
 pub use sqlite::SqliteStore;
 pub use webhooks::{
     AttemptFilter, AttemptRecord, ChangeWithRecord, ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryResult,
@@ -111,6 +115,7 @@ pub trait Store:
     + JobStore
     + OutboundStateStore
     + RecordStore
+    + RoyaltyStore
     + WebhookStore
     + Send
     + Sync

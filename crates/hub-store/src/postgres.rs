@@ -158,6 +158,14 @@ crate::records_sql::impl_record_store!(
     for_update: " FOR UPDATE"
 );
 
+// Trace rows travel as one JSON parameter; SQLite's single writer and PostgreSQL's unique
+// (franchisee, period) index keep concurrent draft saves from doubling a statement.
+crate::royalties_sql::impl_royalty_store!(
+    store: PostgresStore,
+    rows: ("jsonb_array_elements(CAST(", " AS jsonb)) AS v(value)"),
+    date: "DATE"
+);
+
 // Claims skip rows another node holds; batches travel as one JSON parameter.
 crate::webhooks_sql::impl_webhook_store!(
     store: PostgresStore,

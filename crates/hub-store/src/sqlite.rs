@@ -131,6 +131,12 @@ crate::records_sql::impl_record_store!(
     for_update: ""
 );
 
+crate::royalties_sql::impl_royalty_store!(
+    store: SqliteStore,
+    rows: ("json_each(", ") AS v"),
+    date: "TEXT"
+);
+
 crate::webhooks_sql::impl_webhook_store!(
     store: SqliteStore,
     db: sqlx::Sqlite,

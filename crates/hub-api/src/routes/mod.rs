@@ -12,6 +12,7 @@ mod oauth;
 mod ops;
 mod providers;
 mod records;
+mod royalties;
 mod sync;
 mod territories;
 mod webhooks_endpoints;
@@ -71,6 +72,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(oauth::router())
         .merge(jobs::router())
         .merge(records::router())
+        .merge(royalties::router())
         .merge(sync::router())
         .merge(webhooks_inbound::router())
         .merge(webhooks_sources::router())

@@ -76,6 +76,7 @@ async fn callback(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     Query(params): Query<CallbackParams>,
+    Query(account): Query<ProviderAccountParams>,
 ) -> Response {
     let oauth_state = match state.connections.take_state(&params).await {
         Ok(oauth_state) => oauth_state,
@@ -93,6 +94,13 @@ async fn callback(
     let ctx = ChangeContext { actor: key_id, request_id };
     match state.connections.complete_authorization(&oauth_state, &app, &params, &ctx).await {
         Ok(connection) => {
+            if let Err(error) = remember_account(&state, &connection, account).await {
+                tracing::error!(connection = %connection.id, %error, "the provider's account id could not be stored");
+                return failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The hub could not record which company you connected.",
+                );
+            }
             let name = definition(&connection.provider).map(|d| d.name).unwrap_or("the provider");
             page(
                 StatusCode::OK,
@@ -110,6 +118,26 @@ async fn callback(
         }
         Err(error) => failure(StatusCode::BAD_REQUEST, &error.to_string()),
     }
+}
+
+/// What some providers send beside the code: QuickBooks names the company (`realmId`) the
+/// person connected, and every API call goes to that company.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ProviderAccountParams {
+    #[serde(rename = "realmId")]
+    realm_id: Option<String>,
+}
+
+async fn remember_account(
+    state: &AppState,
+    connection: &Connection,
+    account: ProviderAccountParams,
+) -> Result<(), StoreError> {
+    let Some(realm) = account.realm_id.filter(|realm| !realm.is_empty() && realm.len() <= 64) else { return Ok(()) };
+    if connection.provider != hub_connectors::providers::quickbooks::PROVIDER {
+        return Ok(());
+    }
+    state.store.set_provider_account(&connection.network_id, &connection.id, &connection.provider, &realm).await
 }
 
 async fn live_link(state: &AppState, token: &str) -> Result<ConnectLink, Response> {

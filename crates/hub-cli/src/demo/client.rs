@@ -2,8 +2,9 @@
 //! and through the real OAuth consent redirects against the emulator.
 
 use anyhow::{Context, bail};
+use chrono::NaiveDate;
 use hub_core::connection::Connection;
-use hub_core::id::{ConnectionId, LocationId, SyncRunId};
+use hub_core::id::{ConnectionId, FranchiseeId, LocationId, SyncRunId};
 use serde_json::{Value, json};
 
 /// The hub's API, as one network admin.
@@ -65,6 +66,49 @@ impl HubClient {
             bail!("connection {id} is {} after consent", connection["status"]);
         }
         Ok(id)
+    }
+
+    /// Connects the franchisor (the network itself, no franchisee) to QuickBooks Online: a new
+    /// connection, or a fresh authorization of the existing one. `realm` is the emulated company
+    /// whose owner clicks "allow"; QuickBooks names it (`realmId`) beside the code.
+    pub async fn connect_quickbooks(&self, existing: Option<&Connection>, realm: &str) -> anyhow::Result<ConnectionId> {
+        let (id, authorize_url) = match existing {
+            Some(connection) => {
+                let started = self
+                    .call(reqwest::Method::POST, &format!("/v1/connections/{}/authorize", connection.id), None)
+                    .await?;
+                (connection.id.clone(), started["authorize_url"].as_str().map(str::to_owned))
+            }
+            None => {
+                let body = json!({"provider": "quickbooks-online"});
+                let created = self.call(reqwest::Method::POST, "/v1/connections", Some(body)).await?;
+                let id = ConnectionId::parse(created["id"].as_str().unwrap_or_default()).context("connection id")?;
+                (id, created["authorize_url"].as_str().map(str::to_owned))
+            }
+        };
+        let authorize_url = authorize_url.context("the hub gave no authorize_url")?;
+        self.consent(&authorize_url, realm).await?;
+        Ok(id)
+    }
+
+    /// Gives `franchisee` the demo's default agreement unless it has one: 6% royalty, 2% brand
+    /// fund, 99.00 technology fee per shop, monthly, from `from`. Returns whether it made one.
+    pub async fn ensure_agreement(&self, franchisee: &FranchiseeId, from: NaiveDate) -> anyhow::Result<bool> {
+        let listed =
+            self.call(reqwest::Method::GET, &format!("/v1/agreements?franchisee_id={franchisee}"), None).await?;
+        if listed["data"].as_array().is_some_and(|agreements| !agreements.is_empty()) {
+            return Ok(false);
+        }
+        let body = json!({
+            "franchisee_id": franchisee,
+            "effective_from": from,
+            "period": "monthly",
+            "royalty_rate": "0.06",
+            "ad_fund_rate": "0.02",
+            "technology_fee_per_location": "99.00",
+        });
+        self.call(reqwest::Method::POST, "/v1/agreements", Some(body)).await?;
+        Ok(true)
     }
 
     /// Opens the provider's consent page as `merchant`, which redirects to the hub's callback.

@@ -6,6 +6,13 @@
 //! initial sync (full the first time, incremental after), then keeps serving until Ctrl-C, with
 //! the shops taking new sales now and then. `--no-serve` stops after the sync and prints one JSON
 //! object instead.
+//!
+//! Royalties work on the demo too: every franchisee gets a default agreement (6% royalty, 2%
+//! brand fund, 99.00 technology fee per shop, monthly) and the franchisor connects its emulated
+//! QuickBooks Online company through the same consent flow, so `hub royalties close` can issue
+//! and invoice a month. The emulators live in this process unless `--emulators-at` names a
+//! running `hub emulators`; only then can a later `hub royalties close --emulators-at …` reach
+//! the QuickBooks company the demo connected.
 
 mod client;
 mod plan;
@@ -16,7 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use clap::Args;
 use hub_core::access::{NewApiKey, Role, TenantScope};
 use hub_core::connection::{Connection, ConnectionStatus};
@@ -47,10 +54,18 @@ pub struct DemoArgs {
     /// Days of sales history before today (used when the network is first created).
     #[arg(long, value_name = "D", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=730))]
     days: u16,
-    /// Stop after the initial sync and print one JSON object (`records`, `api_key`, `network_id`).
+    /// Stop after the initial sync and print one JSON object (`records`, `api_key`, `network_id`,
+    /// `quickbooks_realm`).
     #[arg(long)]
     no_serve: bool,
+    /// Use provider emulators already running at this origin (a `hub emulators` process) instead
+    /// of starting them in this process.
+    #[arg(long, value_name = "ORIGIN")]
+    emulators_at: Option<String>,
 }
+
+/// The emulated QuickBooks company (`realmId`) the franchisor connects.
+pub const DEMO_QUICKBOOKS_REALM: &str = "9130356650";
 
 /// The name of the keys the demo makes: each run revokes the previous run's key.
 const DEMO_KEY_NAME: &str = "hub demo";
@@ -67,7 +82,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let store = config.open_store().await?;
     store.migrate().await.context("migrating the database")?;
 
-    let stage = spinner(&progress, "[1/4] Network");
+    let stage = spinner(&progress, "[1/5] Network");
     let network = plan::find_or_create(&*store, usize::from(args.locations)).await?;
     let key = admin_key(&*store, &ApiKeyHasher::new(&keyring), &network.network_id).await?;
     stage.finish_with_message(format!(
@@ -77,19 +92,45 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         if network.created { "created" } else { "found from an earlier run" }
     ));
 
-    let stage = spinner(&progress, "[2/4] Emulators");
-    let emulators = hub_emulators::start(SocketAddr::from(([127, 0, 0, 1], 0)), hub_emulators::EmulatorState::new())
-        .await
-        .context("cannot start the emulators")?;
+    let stage = spinner(&progress, "[2/5] Emulators");
     let history_start = history_start(&*store, &network.network_id, args.days).await?;
-    for shop in &network.shops {
-        emulators
-            .state()
-            .square()
-            .configure_merchant(&merchant_config(shop, history_start))
-            .with_context(|| format!("configuring the emulated Square seller of {}", shop.location.name.as_str()))?;
-    }
-    stage.finish_with_message(format!("providers emulated on {}", emulators.base_url()));
+    let (emulators, emulator_base) = match &args.emulators_at {
+        Some(origin) => {
+            anyhow::ensure!(origin.starts_with("http://"), "--emulators-at must be an http:// origin");
+            let origin = origin.trim_end_matches('/').to_owned();
+            let control = reqwest::Client::new();
+            for shop in &network.shops {
+                let url = format!("{origin}/_emulator/square/merchants/{}", shop.merchant_id);
+                let response = control
+                    .put(&url)
+                    .json(&merchant_config(shop, history_start))
+                    .send()
+                    .await
+                    .with_context(|| format!("the emulators at {origin} do not answer"))?;
+                anyhow::ensure!(
+                    response.status().is_success(),
+                    "configuring the emulated Square seller of {}: {}",
+                    shop.location.name.as_str(),
+                    response.text().await.unwrap_or_default()
+                );
+            }
+            (None, origin)
+        }
+        None => {
+            let running =
+                hub_emulators::start(SocketAddr::from(([127, 0, 0, 1], 0)), hub_emulators::EmulatorState::new())
+                    .await
+                    .context("cannot start the emulators")?;
+            for shop in &network.shops {
+                running.state().square().configure_merchant(&merchant_config(shop, history_start)).with_context(
+                    || format!("configuring the emulated Square seller of {}", shop.location.name.as_str()),
+                )?;
+            }
+            let base = running.base_url();
+            (Some(running), base)
+        }
+    };
+    stage.finish_with_message(format!("providers emulated on {emulator_base}"));
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -99,7 +140,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut settings = hub_api::ApiSettings::new(public_url.clone());
     settings.keyring_path = config.master_key.is_none().then(|| config.master_key_path());
     settings.allow_private_targets = true;
-    settings.providers.emulator_base = Some(emulators.base_url());
+    settings.providers.emulator_base = Some(emulator_base.clone());
     settings.providers.default_environment = hub_api::Environment::Emulator;
     settings.sync.interval = Duration::from_secs(60);
     let state = hub_api::AppState::new(store.clone(), &keyring, settings);
@@ -118,7 +159,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let rollup = spinner(&progress, "KPI rollups");
         let folded = analytics.roll_up(&network.network_id).await?;
         rollup.finish_with_message(format!("{} changes folded in", folded.changes));
-        anyhow::Ok(())
+        royalties(&progress, &*store, &hub, &network.network_id, &network.shops, history_start).await
     }
     .await;
     if let Err(error) = outcome {
@@ -142,6 +183,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "kpis": { "transactions": transactions, "net_sales": net_sales.to_string() },
             "api_key": key,
             "network_id": network.network_id,
+            "quickbooks_realm": DEMO_QUICKBOOKS_REALM,
         });
         println!("{output}");
     } else {
@@ -150,17 +192,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         println!("  dashboard:  {public_url}/");
         println!("  API:        {public_url}/v1 (OpenAPI at {public_url}/openapi.json)");
         println!("  admin key:  {key}");
-        println!("  emulators:  {}/_emulator", emulators.base_url());
+        println!("  emulators:  {emulator_base}/_emulator");
         println!("Shops take new sales every few seconds; the hub syncs them every minute. Ctrl-C stops.");
         tokio::spawn(crate::serve::cancel_on_signal(shutdown.clone()));
-        live_sales(&emulators, &network.shops, shutdown.clone()).await;
+        match &emulators {
+            Some(running) => live_sales(running, &network.shops, shutdown.clone()).await,
+            None => shutdown.cancelled().await,
+        }
     }
     shutdown.cancel();
     let _ = server.await;
     for task in background {
         let _ = task.await;
     }
-    emulators.stop().await.context("stopping the emulators")?;
+    if let Some(running) = emulators {
+        running.stop().await.context("stopping the emulators")?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -246,7 +293,7 @@ async fn connect_all(
     network_id: &NetworkId,
     shops: &[DemoShop],
 ) -> anyhow::Result<Vec<ConnectionId>> {
-    let bar = counter(progress, "[3/4] Connecting shops", shops.len());
+    let bar = counter(progress, "[3/5] Connecting shops", shops.len());
     let mut connections = Vec::with_capacity(shops.len());
     for shop in shops {
         bar.set_message(format!("{} → Square", shop.location.name.as_str()));
@@ -277,7 +324,7 @@ async fn sync_all(
     connections: &[ConnectionId],
     full: bool,
 ) -> anyhow::Result<()> {
-    let bar = counter(progress, "[4/4] Initial sync", connections.len());
+    let bar = counter(progress, "[4/5] Initial sync", connections.len());
     let mut pending = Vec::with_capacity(connections.len());
     for connection in connections {
         pending.push(hub.sync(connection, full).await?);
@@ -309,6 +356,43 @@ async fn sync_all(
         pending = still;
     }
     bar.finish_with_message(format!("{records} records read ({})", if full { "full sync" } else { "incremental" }));
+    Ok(())
+}
+
+/// Gives every franchisee the default agreement (from the first month of the sales history) and
+/// connects the franchisor to its emulated QuickBooks company.
+async fn royalties(
+    progress: &MultiProgress,
+    store: &dyn Store,
+    hub: &HubClient,
+    network_id: &NetworkId,
+    shops: &[DemoShop],
+    history_start: NaiveDate,
+) -> anyhow::Result<()> {
+    let stage = spinner(progress, "[5/5] Royalties");
+    let from = history_start.with_day(1).unwrap_or(history_start);
+    let mut franchisees: Vec<&hub_core::id::FranchiseeId> =
+        shops.iter().map(|shop| &shop.location.franchisee_id).collect();
+    franchisees.sort();
+    franchisees.dedup();
+    let mut made = 0;
+    for franchisee in &franchisees {
+        if hub.ensure_agreement(franchisee, from).await? {
+            made += 1;
+        }
+    }
+    let scope = TenantScope::network(network_id.clone());
+    let listed = store.list_connections(&scope, &PageRequest { limit: 500, after: None }).await?;
+    let existing = listed.items.into_iter().find(|connection| {
+        connection.provider == "quickbooks-online"
+            && connection.franchisee_id.is_none()
+            && connection.status != ConnectionStatus::Revoked
+    });
+    hub.connect_quickbooks(existing.as_ref(), DEMO_QUICKBOOKS_REALM).await?;
+    stage.finish_with_message(format!(
+        "{} agreements ({made} new), franchisor connected to QuickBooks company {DEMO_QUICKBOOKS_REALM}",
+        franchisees.len()
+    ));
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! The connectors: one folder per provider, each with the same files (see `square/` for the
 //! layout), looked up by catalog id.
 
+pub mod quickbooks;
 pub mod square;
 
 use std::sync::Arc;
 
 use crate::source::SourceConnector;
 
+pub use quickbooks::QuickBooksClient;
 pub use square::{SquareConnector, SquareSettings};
 
 /// The connector that reads `provider` (a catalog id such as `square`), if one is written.

@@ -27,7 +27,7 @@ pub(crate) fn routes() -> Router<EmulatorState> {
         .route(PREFIX, get(index))
         .route(&format!("{PREFIX}/throttle-limits"), get(get_limits).put(set_limits))
         .route(&format!("{realm}/reset"), post(reset_realm))
-        .route(&format!("{realm}/throttle"), put(force_throttle).delete(clear_throttle))
+        .route(&format!("{realm}/throttle"), get(throttled).put(force_throttle).delete(clear_throttle))
         .route(&format!("{realm}/webhooks"), get(get_webhooks).put(set_webhooks).delete(remove_webhooks))
         .route(&format!("{realm}/webhook-deliveries"), get(deliveries))
         .route(&format!("{realm}/settings"), put(settings))
@@ -75,7 +75,7 @@ async fn index() -> Json<Value> {
         "control": [
             "GET|POST /_emulator/quickbooks-online/realms/{realm}/{customers|items|invoices|payments}",
             "POST /_emulator/quickbooks-online/realms/{realm}/invoices/{id}/mark-paid",
-            "PUT|DELETE /_emulator/quickbooks-online/realms/{realm}/throttle {requests}",
+            "GET|PUT|DELETE /_emulator/quickbooks-online/realms/{realm}/throttle {requests} (GET: throttled_requests so far)",
             "GET|PUT /_emulator/quickbooks-online/throttle-limits {requests_per_window?, window_millis?, concurrent?}",
             "GET|PUT|DELETE /_emulator/quickbooks-online/realms/{realm}/webhooks {url, verifier_token, format?, retry_delays_millis?, entities?}",
             "GET /_emulator/quickbooks-online/realms/{realm}/webhook-deliveries",
@@ -124,6 +124,11 @@ async fn force_throttle(State(state): State<EmulatorState>, Path(realm): Path<St
     let ThrottleBody { requests } = parse(&body)?;
     state.quickbooks().force_throttle(&realm, requests);
     done()
+}
+
+/// How many of the realm's requests were answered 429 so far.
+async fn throttled(State(state): State<EmulatorState>, Path(realm): Path<String>) -> ControlResult {
+    Ok(Json(json!({"throttled_requests": state.quickbooks().throttled_requests(&realm)})).into_response())
 }
 
 async fn clear_throttle(State(state): State<EmulatorState>, Path(realm): Path<String>) -> ControlResult {

@@ -1,1 +1,0 @@
-//! Franchise agreements and royalty statements computed from synced sales.
