@@ -222,6 +222,16 @@ prefixed_id!(
     WorkerId,
     "wkr"
 );
+prefixed_id!(
+    /// A person who signs in to the dashboard with an email and password.
+    UserId,
+    "usr"
+);
+prefixed_id!(
+    /// A signed-in dashboard session (its token is a separate secret, stored hashed).
+    SessionId,
+    "ses"
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,8 @@ mod rows;
 pub mod scratch;
 mod sql;
 mod sqlite;
+mod users;
+mod users_sql;
 mod webhooks;
 mod webhooks_rows;
 mod webhooks_sql;
@@ -56,6 +58,10 @@ pub use records::{
     SyncPage, SyncRun, SyncRunStatus,
 };
 pub use sqlite::SqliteStore;
+pub use users::{
+    LoginAttempt, MAX_EMAIL_LEN, NewSession, NewUser, Session, SessionStore, User, UserLogin, UserStore,
+    normalize_email,
+};
 pub use webhooks::{
     AttemptFilter, AttemptRecord, ChangeWithRecord, ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryResult,
     DeliveryState, DisabledEndpoint, EmitBatch, EmitOutcome, EndpointScope, InboundEvent, InboundOutcome,
@@ -100,7 +106,16 @@ impl ChangeContext {
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
 pub trait Store:
-    ConnectionStore + JobStore + OutboundStateStore + RecordStore + WebhookStore + Send + Sync + 'static
+    ConnectionStore
+    + JobStore
+    + OutboundStateStore
+    + RecordStore
+    + SessionStore
+    + UserStore
+    + WebhookStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

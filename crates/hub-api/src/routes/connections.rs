@@ -135,7 +135,7 @@ async fn create_connection(
         (AuthKind::OAuth2Code { .. }, Some(app)) => {
             let start = state
                 .connections
-                .start_authorization(&connection, &app, &redirect_uri(&state), principal.key_id.as_str())
+                .start_authorization(&connection, &app, &redirect_uri(&state), principal.subject.as_str())
                 .await?;
             ConnectionResponse { connection, authorize_url: Some(start.authorize_url) }
         }
@@ -236,12 +236,10 @@ async fn connection_health(
 ) -> Result<axum::Json<Health>, ApiError> {
     let principal = auth.require(Permission::ReadTenancy)?;
     let connection = state.store.get_connection(&principal.scope, &id).await?;
-    let health = state.connections.client().health(&hub_resilience::ScopeKey::from(id.to_string()));
-    let circuit =
-        serde_json::to_value(health.circuit).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let health = crate::actions::circuit_of(&state, &id);
     Ok(axum::Json(Health {
         status: connection.status,
-        circuit,
+        circuit: health.circuit,
         last_error: connection.last_error.or(health.last_error),
         last_error_at: health.last_error_at,
         circuit_opened_at: health.opened_at,
@@ -259,8 +257,7 @@ async fn authorize_connection(
     Path(id): Path<ConnectionId>,
 ) -> Result<axum::Json<ConnectionResponse>, ApiError> {
     let principal = auth.require(Permission::ManageConnections)?;
-    let connection = state.store.get_connection(&principal.scope, &id).await?;
-    let authorize_url = start_for(&state, &connection, principal.key_id.as_str()).await?;
+    let (connection, authorize_url) = crate::actions::authorize_connection(&state, principal, &id).await?;
     Ok(axum::Json(ConnectionResponse { connection, authorize_url: Some(authorize_url) }))
 }
 
@@ -319,7 +316,7 @@ async fn create_link(
         id: ConnectLinkId::new(),
         network_id: connection.network_id.clone(),
         connection_id: connection.id.clone(),
-        created_by: principal.key_id.to_string(),
+        created_by: principal.subject.as_str().to_owned(),
         expires_at: Utc::now() + chrono::Duration::hours(i64::from(hours)),
     };
     state.store.insert_connect_link(&sha256_hex(&token), &link).await?;
