@@ -3,6 +3,10 @@
 //! ([`export`]).
 #![forbid(unsafe_code)]
 
+mod error;
 pub mod export;
 pub mod kpis;
 pub mod royalties;
+
+pub use error::AnalyticsError;
+pub use kpis::{Analytics, GroupBy, KpiQuery, KpiReport, KpiRow, Kpis};

@@ -4,6 +4,8 @@
 //! handler can forget to. Every change is written together with its audit entry, in one transaction.
 #![forbid(unsafe_code)]
 
+mod analytics;
+mod analytics_sql;
 mod connections;
 mod connections_sql;
 mod error;
@@ -40,6 +42,10 @@ use hub_core::tenancy::{
     NewTerritory, Territory, TerritoryChanges,
 };
 
+pub use analytics::{
+    AnalyticsStore, DatedRecord, DayCursor, MAX_ROLLUP_BATCH, MONEY_SCALE, RollupBatch, RollupFact, RollupFigures,
+    RollupGroup, RollupGrouping, RollupOutcome, month_start, week_start,
+};
 pub use connections::{
     ConnectLink, ConnectionEvent, ConnectionStore, CredentialUpdate, NewConnection, OAuthState, ProviderSettingsRecord,
     StateRejection, StatusChange, StoredCredentials, StoredDataKey,
@@ -106,7 +112,8 @@ impl ChangeContext {
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
 pub trait Store:
-    ConnectionStore
+    AnalyticsStore
+    + ConnectionStore
     + JobStore
     + OutboundStateStore
     + RecordStore

@@ -170,3 +170,13 @@ crate::webhooks_sql::impl_webhook_store!(
     instant: "TIMESTAMPTZ",
     claim_lock: " FOR UPDATE SKIP LOCKED"
 );
+
+// Rollup batches lock their network's cursor row first, so concurrent rollup workers queue.
+crate::analytics_sql::impl_analytics_store!(
+    store: PostgresStore,
+    in_json: (" = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(", " AS jsonb))))"),
+    in_dates: (" = ANY(ARRAY(SELECT CAST(jsonb_array_elements_text(CAST(", " AS jsonb)) AS DATE)))"),
+    rows: ("jsonb_array_elements(CAST(", " AS jsonb)) AS v(value)"),
+    date: "DATE",
+    instant: "TIMESTAMPTZ"
+);

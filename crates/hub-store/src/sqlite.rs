@@ -142,3 +142,12 @@ crate::webhooks_sql::impl_webhook_store!(
     instant: "TEXT",
     claim_lock: ""
 );
+
+crate::analytics_sql::impl_analytics_store!(
+    store: SqliteStore,
+    in_json: (" IN (SELECT value FROM json_each(", "))"),
+    in_dates: (" IN (SELECT value FROM json_each(", "))"),
+    rows: ("json_each(", ") AS v"),
+    date: "TEXT",
+    instant: "TEXT"
+);
