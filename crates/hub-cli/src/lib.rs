@@ -11,6 +11,7 @@ mod jobs;
 mod keys;
 mod serve;
 mod telemetry;
+mod users;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Dashboard users.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
     /// Webhook signature tools.
     Webhooks {
@@ -109,6 +115,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit::run(command).await,
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
+        Command::Users { command } => users::run(command).await,
         Command::Webhooks { command } => webhooks::run(command),
     }
 }

@@ -194,9 +194,12 @@ pub(crate) async fn submit(
     }
     let password = SecretString::from(form.password.unwrap_or_default());
     let logins = state.store.find_user_logins(&email).await?;
+    // A wrong password for a known user is audited in that user's network.
+    let named = logins.first().map(|login| login.user.clone());
     let checked = verify_any(logins, password).await?;
     let Some(login) = checked else {
-        attempt(&state, &email, &client.address, false, None, Some("wrong_email_or_password")).await?;
+        let reason = if named.is_some() { "wrong_password" } else { "unknown_email" };
+        attempt(&state, &email, &client.address, false, named.as_ref(), Some(reason)).await?;
         return sign_in_page(settings, StatusCode::UNAUTHORIZED, &next, &email, Some("Wrong email or password."));
     };
     let user = &login.user;

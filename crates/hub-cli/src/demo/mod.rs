@@ -102,16 +102,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     settings.providers.emulator_base = Some(emulators.base_url());
     settings.providers.default_environment = hub_api::Environment::Emulator;
     settings.sync.interval = Duration::from_secs(60);
+    // Demo receivers run on this machine: let outbound webhooks reach loopback.
+    settings.webhooks.allow_list = hub_resilience::AllowList::loopback();
+    let dashboard = hub_dashboard::DashboardSettings::new(public_url.clone());
     let state = hub_api::AppState::new(store.clone(), &keyring, settings);
     let shutdown = CancellationToken::new();
     let margin = Duration::from_secs(config.refresh_margin_seconds);
-    let background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
-    let server = tokio::spawn(hub_api::serve(listener, hub_api::app(state), shutdown.clone()));
+    let mut background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    background.extend(hub_api::webhook_sync::start(&state, shutdown.clone()));
+    let app = hub_api::app_with_pages(state, hub_dashboard::router(dashboard));
+    let server = tokio::spawn(hub_api::serve(listener, app, shutdown.clone()));
     let hub = HubClient::new(public_url.clone(), key.clone())?;
 
     let outcome = async {
         let connections = connect_all(&progress, &*store, &hub, &network.network_id, &network.shops).await?;
         sync_all(&progress, &hub, &connections, network.created).await?;
+        // Roll the synced sales up now, so the dashboard's KPI cards have numbers at once.
+        hub_analytics::Analytics::new(store.clone()).roll_up(&network.network_id).await?;
         anyhow::Ok(())
     }
     .await;
@@ -130,7 +137,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!();
         println!("Franchise Hub demo is running at {public_url}");
-        println!("  dashboard:  {public_url}/");
+        println!("  dashboard:  {public_url}/  (sign in with the admin key below, or a user from `hub users add`)");
         println!("  API:        {public_url}/v1 (OpenAPI at {public_url}/openapi.json)");
         println!("  admin key:  {key}");
         println!("  emulators:  {}/_emulator", emulators.base_url());
