@@ -2,9 +2,9 @@
 //! each checking the principal's permission and handing its scope to the store.
 
 use chrono::{DateTime, Utc};
+use hub_connectors::catalog::AuthKind;
 use hub_core::access::{Permission, Principal};
 use hub_core::connection::Connection;
-use hub_connectors::catalog::AuthKind;
 use hub_core::connection::ConnectionStatus;
 use hub_core::id::{ConnectionId, FranchiseeId, LocationId, WebhookEventId};
 use hub_core::records::SyncMode;
@@ -87,7 +87,8 @@ pub async fn create_connection(
         None => state.providers.default_environment,
     };
     let own = principal.scope.clone();
-    let scope = crate::routes::scope_from_body(state, principal, request.franchisee_id, request.location_id, own).await?;
+    let scope =
+        crate::routes::scope_from_body(state, principal, request.franchisee_id, request.location_id, own).await?;
     let ctx = ChangeContext { actor: principal.actor(), request_id };
     let id = ConnectionId::new();
     let oauth = matches!(
@@ -133,7 +134,12 @@ pub async fn create_connection(
         (AuthKind::OAuth2Code { .. }, Some(app)) => {
             let start = state
                 .connections
-                .start_authorization(&connection, &app, &format!("{}/oauth/callback", state.public_url), principal.subject.as_str())
+                .start_authorization(
+                    &connection,
+                    &app,
+                    &format!("{}/oauth/callback", state.public_url),
+                    principal.subject.as_str(),
+                )
                 .await?;
             (connection, Some(start.authorize_url))
         }

@@ -91,11 +91,7 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<ExitCode> {
         &vault,
         &whole,
         &ChangeContext::cli(),
-        &email,
-        role,
-        scope,
-        &password,
-        totp,
+        hub_dashboard::users::UserRequest { email: &email, role, scope, password: &password, with_totp: totp },
     )
     .await?;
     println!("created user {} ({}, {})", created.user.id, created.user.email, created.user.role);

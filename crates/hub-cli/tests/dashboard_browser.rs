@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use chromiumoxide::Page;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::handler::viewport::Viewport;
 use chromiumoxide::page::ScreenshotParams;
-use chromiumoxide::Page;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -97,7 +97,9 @@ async fn failing_receiver() -> (String, Arc<AtomicUsize>) {
                 let _ = socket.read(&mut buffer).await;
                 counter.fetch_add(1, Ordering::SeqCst);
                 let _ = socket
-                    .write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope")
+                    .write_all(
+                        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope",
+                    )
                     .await;
             });
         }
@@ -142,7 +144,15 @@ async fn submit(page: &Page, selector: &str) -> String {
 
 async fn sign_in_with_key(page: &Page, base: &str, key: &str) -> String {
     open(page, &format!("{base}/sign-in")).await;
-    page.find_element("#sign-in-key input[name=api_key]").await.expect("key field").click().await.expect("focus").type_str(key).await.expect("type");
+    page.find_element("#sign-in-key input[name=api_key]")
+        .await
+        .expect("key field")
+        .click()
+        .await
+        .expect("focus")
+        .type_str(key)
+        .await
+        .expect("type");
     submit(page, "#sign-in-key button").await
 }
 
@@ -179,7 +189,14 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
         .no_sandbox()
         .new_headless_mode()
         .user_data_dir(profile.path())
-        .viewport(Viewport { width: 390, height: 844, device_scale_factor: Some(1.0), emulating_mobile: true, is_landscape: false, has_touch: true })
+        .viewport(Viewport {
+            width: 390,
+            height: 844,
+            device_scale_factor: Some(1.0),
+            emulating_mobile: true,
+            is_landscape: false,
+            has_touch: true,
+        })
         .window_size(390, 844)
         .arg("--disable-gpu")
         .arg("--disable-dev-shm-usage")
@@ -197,7 +214,9 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
     assert!(overview.contains("Net sales") && overview.contains("USD "), "KPI cards with money");
     assert!(!overview.contains("USD 0.00</span>"), "the demo's sales show as numbers");
     assert!(overview.contains("<svg class=\"chart\""), "the weekly chart is drawn");
-    for link in ["/franchisees", "/locations", "/connections", "/sync-runs", "/jobs", "/webhooks", "/royalties", "/audit"] {
+    for link in
+        ["/franchisees", "/locations", "/connections", "/sync-runs", "/jobs", "/webhooks", "/royalties", "/audit"]
+    {
         assert!(overview.contains(&format!("href=\"{link}\"")), "the overview links to {link}");
     }
 
@@ -252,8 +271,12 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
 
     // A franchisee admin cannot reach another franchisee's page.
     let franchisees = api(&demo, reqwest::Method::GET, "/v1/franchisees", None).await;
-    let ids: Vec<String> =
-        franchisees["data"].as_array().expect("list").iter().filter_map(|f| f["id"].as_str().map(str::to_owned)).collect();
+    let ids: Vec<String> = franchisees["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|f| f["id"].as_str().map(str::to_owned))
+        .collect();
     assert!(ids.len() >= 2, "the demo has several franchisees: {franchisees}");
     let owner_key = api(
         &demo,
@@ -262,7 +285,8 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
         Some(json!({"role": "franchisee_admin", "franchisee_id": ids[0], "name": "owner"})),
     )
     .await;
-    let owner_key = owner_key["key"].as_str().or(owner_key["secret"].as_str()).expect("the new key's secret").to_owned();
+    let owner_key =
+        owner_key["key"].as_str().or(owner_key["secret"].as_str()).expect("the new key's secret").to_owned();
     submit(&page, "form[action='/sign-out'] button").await;
     sign_in_with_key(&page, &base, &owner_key).await;
     let own = open(&page, &format!("{base}/franchisees/{}", ids[0])).await;

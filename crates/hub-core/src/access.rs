@@ -272,7 +272,11 @@ impl ApiKey {
 
     /// The principal a request made with this key acts as; `None` once revoked.
     pub fn principal(&self) -> Option<Principal> {
-        self.revoked_at.is_none().then(|| Principal { subject: Subject::ApiKey(self.id.clone()), role: self.role, scope: self.scope() })
+        self.revoked_at.is_none().then(|| Principal {
+            subject: Subject::ApiKey(self.id.clone()),
+            role: self.role,
+            scope: self.scope(),
+        })
     }
 }
 

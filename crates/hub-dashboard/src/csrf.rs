@@ -15,7 +15,6 @@ use crate::DashboardSettings;
 use crate::session::Viewer;
 use crate::view::PageError;
 
-
 /// Whether the request says it comes from our origin.
 pub(crate) fn same_origin(parts: &Parts, settings: &DashboardSettings) -> bool {
     let origin = settings.origin();
@@ -41,7 +40,7 @@ struct TokenOnly {
 
 /// Parses an urlencoded form body.
 pub(crate) fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
-    serde_urlencoded_like(bytes).map_err(|message| PageError::BadRequest(message))
+    serde_urlencoded_like(bytes).map_err(PageError::BadRequest)
 }
 
 fn serde_urlencoded_like<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {

@@ -1,9 +1,9 @@
 //! Password hashing: argon2id with the crate's default (OWASP-recommended) cost, stored as a
 //! PHC string; verification runs off the async runtime because it is deliberately slow.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The shortest password a user may set.

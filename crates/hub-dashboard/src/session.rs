@@ -127,11 +127,7 @@ impl Viewer {
 }
 
 pub(crate) fn settings_of(parts: &Parts) -> Arc<DashboardSettings> {
-    parts
-        .extensions
-        .get::<Arc<DashboardSettings>>()
-        .cloned()
-        .expect("the dashboard router always adds its settings")
+    parts.extensions.get::<Arc<DashboardSettings>>().cloned().expect("the dashboard router always adds its settings")
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -167,7 +163,11 @@ impl FromRequestParts<AppState> for Viewer {
                 .get_api_key(&TenantScope::network(session.network_id.clone()), id)
                 .await
                 .ok()
-                .and_then(|key| key.name.map(|name| format!("API key “{name}”")).or(Some(format!("API key {}…", key.display_prefix))))
+                .and_then(|key| {
+                    key.name
+                        .map(|name| format!("API key “{name}”"))
+                        .or(Some(format!("API key {}…", key.display_prefix)))
+                })
                 .unwrap_or_else(|| id.to_string()),
         };
         Ok(Viewer { principal, session, label, settings })

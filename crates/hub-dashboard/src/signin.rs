@@ -176,7 +176,8 @@ pub(crate) async fn submit(
                 && let Some(principal) = found.principal()
             {
                 attempt(&state, login, &client.address, true, None, None).await?;
-                let cookie = session::open(&state, settings, &principal.scope.network_id, principal.subject, false).await?;
+                let cookie =
+                    session::open(&state, settings, &principal.scope.network_id, principal.subject, false).await?;
                 return redirect_with_cookie(&next, &cookie);
             }
         }
@@ -211,7 +212,8 @@ pub(crate) async fn submit(
     if user.totp_enabled {
         // The password is right; the session opens nothing until the code is checked.
         let cookie = session::open(&state, settings, &user.network_id, subject, true).await?;
-        let target = format!("/sign-in/totp?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        let target =
+            format!("/sign-in/totp?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
         return redirect_with_cookie(&target, &cookie);
     }
     attempt(&state, &email, &client.address, true, Some(user), None).await?;
@@ -247,7 +249,8 @@ pub(crate) async fn totp_form(
     let Some(pending) = session::live_session(&state, &settings, &parts).await?.filter(|s| s.awaiting_totp) else {
         return Ok(Redirect::to("/sign-in").into_response());
     };
-    let body = TotpView { csrf: &pending.csrf_token, next: &safe_next(query.next.as_deref()), message: None }.render()?;
+    let body =
+        TotpView { csrf: &pending.csrf_token, next: &safe_next(query.next.as_deref()), message: None }.render()?;
     Ok(html(StatusCode::OK, body))
 }
 
@@ -303,7 +306,8 @@ pub(crate) async fn totp_submit(
     };
     if !accepted {
         attempt(&state, &user.email, &client.address, false, Some(&user), Some("wrong_totp")).await?;
-        let body = TotpView { csrf: &pending.csrf_token, next: &next, message: Some("That code is not valid.") }.render()?;
+        let body =
+            TotpView { csrf: &pending.csrf_token, next: &next, message: Some("That code is not valid.") }.render()?;
         return Ok(html(StatusCode::UNAUTHORIZED, body));
     }
     attempt(&state, &user.email, &client.address, true, Some(&user), None).await?;
@@ -316,7 +320,10 @@ pub(crate) async fn totp_submit(
 pub(crate) struct Empty {}
 
 /// `POST /sign-out`: ends the session and clears the cookie.
-pub(crate) async fn sign_out(State(state): State<AppState>, submitted: Submitted<Empty>) -> Result<Response, PageError> {
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    submitted: Submitted<Empty>,
+) -> Result<Response, PageError> {
     let session = &submitted.viewer.session;
     state.store.delete_session(&session.network_id, &session.id).await?;
     let mut response = Redirect::to("/sign-in").into_response();

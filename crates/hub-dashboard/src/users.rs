@@ -48,6 +48,15 @@ pub fn totp_owner(email: &str) -> String {
     format!("user-totp:{email}")
 }
 
+/// Who to create: an email, a role with its scope, a password, and whether to enrol TOTP.
+pub struct UserRequest<'a> {
+    pub email: &'a str,
+    pub role: Role,
+    pub scope: TenantScope,
+    pub password: &'a SecretString,
+    pub with_totp: bool,
+}
+
 /// Creates a user with `role` and `scope` (checked to fit each other and to lie within
 /// `caller_scope` by the store).
 pub async fn create_user(
@@ -55,12 +64,9 @@ pub async fn create_user(
     vault: &CredentialVault,
     caller_scope: &TenantScope,
     ctx: &ChangeContext,
-    email: &str,
-    role: Role,
-    scope: TenantScope,
-    password: &SecretString,
-    with_totp: bool,
+    request: UserRequest<'_>,
 ) -> Result<CreatedUser, NewUserError> {
+    let UserRequest { email, role, scope, password, with_totp } = request;
     let email = hub_store::normalize_email(email).ok_or_else(|| NewUserError::InvalidEmail(email.to_owned()))?;
     if !role.fits_scope(scope.kind()) {
         let scope = match scope.kind() {
@@ -78,8 +84,7 @@ pub async fn create_user(
     } else {
         (None, None)
     };
-    let user = store
-        .create_user(caller_scope, ctx, NewUser { email, role, scope, password_hash, sealed_totp_secret })
-        .await?;
+    let user =
+        store.create_user(caller_scope, ctx, NewUser { email, role, scope, password_hash, sealed_totp_secret }).await?;
     Ok(CreatedUser { user, totp_uri })
 }

@@ -15,7 +15,9 @@ use crate::session::Viewer;
 #[derive(Debug)]
 pub enum PageError {
     /// Not signed in (or the session ended): go to the sign-in page, then back here.
-    SignIn { back: String },
+    SignIn {
+        back: String,
+    },
     /// The role may not see this page or do this.
     Forbidden,
     /// A form post failed the origin or CSRF check.
@@ -26,7 +28,10 @@ pub enum PageError {
     /// Too many failed sign-ins.
     RateLimited,
     /// An operation was refused (a conflict, a provider failure) with a message to show.
-    Refused { status: StatusCode, message: String },
+    Refused {
+        status: StatusCode,
+        message: String,
+    },
     Internal(String),
 }
 
@@ -183,11 +188,20 @@ pub enum Cell {
     Text(String),
     /// Monospace (ids, codes).
     Code(String),
-    Link { text: String, href: String },
+    Link {
+        text: String,
+        href: String,
+    },
     /// A status word, coloured by its tone (`good`, `warn`, `bad`, `muted`).
-    Badge { text: String, tone: &'static str },
+    Badge {
+        text: String,
+        tone: &'static str,
+    },
     /// A POST button carrying the CSRF token.
-    Button { action: String, label: String },
+    Button {
+        action: String,
+        label: String,
+    },
 }
 
 impl Cell {
@@ -314,8 +328,8 @@ pub fn printable_page(layout: &Layout, heading: &str, sections: &[Section]) -> R
 
 /// `GET /assets/dashboard.css`.
 pub async fn stylesheet() -> Response {
-    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/dashboard.css"))
-        .into_response();
+    let mut response =
+        ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/dashboard.css")).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
 }

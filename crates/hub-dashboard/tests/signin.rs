@@ -42,7 +42,11 @@ async fn shop(store: &dyn Store, network: &NetworkId, name: &str) -> (Franchisee
     let scope = TenantScope::network(network.clone());
     let usd = Currency::parse("USD").expect("usd");
     let franchisee = store
-        .create_franchisee(&scope, &ChangeContext::cli(), NewFranchisee { name: Name::parse(name).expect("n"), currency: usd })
+        .create_franchisee(
+            &scope,
+            &ChangeContext::cli(),
+            NewFranchisee { name: Name::parse(name).expect("n"), currency: usd },
+        )
         .await
         .expect("franchisee");
     let location = store
@@ -68,7 +72,8 @@ async fn spawn(idle_timeout: Duration) -> App {
     let keyring = Keyring::generate();
     let hasher = ApiKeyHasher::new(&keyring);
     let usd = Currency::parse("USD").expect("usd");
-    let network = store.create_network(&ChangeContext::cli(), Name::parse("Net").expect("n"), usd).await.expect("net").id;
+    let network =
+        store.create_network(&ChangeContext::cli(), Name::parse("Net").expect("n"), usd).await.expect("net").id;
     let north = shop(&*store, &network, "North").await;
     let south = shop(&*store, &network, "South").await;
     let generated = hasher.generate();
@@ -146,11 +151,13 @@ impl App {
             &self.vault,
             &TenantScope::network(self.network.clone()),
             &ChangeContext::cli(),
-            email,
-            role,
-            scope,
-            &SecretString::from(PASSWORD.to_owned()),
-            totp,
+            hub_dashboard::users::UserRequest {
+                email,
+                role,
+                scope,
+                password: &SecretString::from(PASSWORD.to_owned()),
+                with_totp: totp,
+            },
         )
         .await
         .expect("user");
@@ -219,7 +226,9 @@ async fn a_user_signs_in_with_a_password_and_gets_a_safe_cookie() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(html.contains("Net — network overview"), "{html}");
-    for link in ["/franchisees", "/locations", "/connections", "/sync-runs", "/jobs", "/webhooks", "/royalties", "/audit"] {
+    for link in
+        ["/franchisees", "/locations", "/connections", "/sync-runs", "/jobs", "/webhooks", "/royalties", "/audit"]
+    {
         assert!(html.contains(&format!("href=\"{link}\"")), "navigation reaches {link}");
     }
     assert!(app.get(&session, "/connections").await.status().is_success());

@@ -62,7 +62,11 @@ async fn check_starter(state: &AppState, oauth_state: &OAuthState) -> Result<Con
         Subject::ApiKey(key_id) => state.store.get_api_key(&scope, key_id).await.map_err(gone)?.principal(),
         Subject::User(user_id) => {
             let user = state.store.get_user(&scope, user_id).await.map_err(gone)?;
-            user.disabled_at.is_none().then(|| Principal { subject: subject.clone(), role: user.role, scope: user.scope() })
+            user.disabled_at.is_none().then(|| Principal {
+                subject: subject.clone(),
+                role: user.role,
+                scope: user.scope(),
+            })
         }
     };
     let principal = principal.ok_or(CallbackError::PrincipalNoLongerValid)?;

@@ -55,9 +55,10 @@ pub async fn start_totp(State(state): State<AppState>, submitted: Submitted<NoFi
     let viewer = &submitted.viewer;
     let user = own_user(&state, viewer).await?.ok_or(PageError::Forbidden)?;
     let secret = totp::generate_secret();
-    let sealed = users::seal_totp_secret(state.connections.vault(), &user.network_id, &users::totp_owner(&user.email), &secret)
-        .await
-        .map_err(|error| PageError::Internal(error.to_string()))?;
+    let sealed =
+        users::seal_totp_secret(state.connections.vault(), &user.network_id, &users::totp_owner(&user.email), &secret)
+            .await
+            .map_err(|error| PageError::Internal(error.to_string()))?;
     let uri = totp::enrol_uri(users::TOTP_ISSUER, &user.email, &secret);
     let section = Section::new("totp-enrol", "Add this account to your authenticator app")
         .note(format!(
@@ -82,7 +83,10 @@ pub struct ConfirmForm {
 }
 
 /// `POST /account/totp/confirm`: stores the secret once a code from it is valid.
-pub async fn confirm_totp(State(state): State<AppState>, submitted: Submitted<ConfirmForm>) -> Result<Response, PageError> {
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    submitted: Submitted<ConfirmForm>,
+) -> Result<Response, PageError> {
     let viewer = &submitted.viewer;
     let user = own_user(&state, viewer).await?.ok_or(PageError::Forbidden)?;
     let secret = state

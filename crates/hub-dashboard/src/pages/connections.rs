@@ -47,11 +47,17 @@ fn section_with_runs(
         .map(|connection| {
             let circuit = actions::circuit_of(state, &connection.id);
             let provider = hub_connectors::catalog::provider(&connection.provider);
-            let reconnectable = provider.is_some_and(|p| p.uses_authorization_code())
-                && connection.status != ConnectionStatus::Revoked;
+            let reconnectable =
+                provider.is_some_and(|p| p.uses_authorization_code()) && connection.status != ConnectionStatus::Revoked;
             let last_sync = last_runs.get(connection.id.as_str()).map_or_else(
                 || "—".to_owned(),
-                |run| format!("{} ({})", run.finished_at.or(run.started_at).map(time).unwrap_or_else(|| "queued".into()), run.status.as_str()),
+                |run| {
+                    format!(
+                        "{} ({})",
+                        run.finished_at.or(run.started_at).map(time).unwrap_or_else(|| "queued".into()),
+                        run.status.as_str()
+                    )
+                },
             );
             let mut row = vec![
                 Cell::text(provider.map_or(connection.provider.as_str(), |p| p.name)),
@@ -62,7 +68,10 @@ fn section_with_runs(
                 Cell::badge(connection.status.as_str(), tone(connection.status)),
                 Cell::text(last_sync),
                 Cell::text(connection.last_error.clone().or(circuit.last_error).unwrap_or_else(|| "—".into())),
-                Cell::badge(if circuit.circuit.is_empty() { "closed".into() } else { circuit.circuit.clone() }, if circuit.circuit == "open" { "bad" } else { "good" }),
+                Cell::badge(
+                    if circuit.circuit.is_empty() { "closed".into() } else { circuit.circuit.clone() },
+                    if circuit.circuit == "open" { "bad" } else { "good" },
+                ),
             ];
             if manage {
                 row.push(if connection.status == ConnectionStatus::Active {

@@ -8,8 +8,8 @@ use hub_core::page::PageRequest;
 use hub_store::{JobFilter, JobStatus, JobVisibility, SyncRunStatus};
 
 use super::{Names, wire};
-use crate::view::{self, Cell, Layout, PageError, Section, time};
 use crate::session::Viewer;
+use crate::view::{self, Cell, Layout, PageError, Section, time};
 
 const SHOWN: u32 = 100;
 
@@ -37,7 +37,10 @@ pub async fn sync_runs(State(state): State<AppState>, viewer: Viewer) -> Result<
                 Cell::text(wire(&run.mode)),
                 Cell::text(&run.trigger),
                 Cell::badge(run.status.as_str(), tone),
-                Cell::text(format!("{} fetched · {} new · {} changed · {} deleted", run.fetched, run.created, run.updated, run.deleted)),
+                Cell::text(format!(
+                    "{} fetched · {} new · {} changed · {} deleted",
+                    run.fetched, run.created, run.updated, run.deleted
+                )),
                 Cell::text(run.duration_ms.map_or("—".into(), |ms| format!("{:.1} s", ms as f64 / 1000.0))),
                 Cell::text(run.errors.last().cloned().unwrap_or_default()),
             ]
@@ -72,7 +75,10 @@ pub async fn jobs(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 vec![
                     Cell::code(&job.id),
                     Cell::text(job.kind.as_str()),
-                    Cell::badge(job.status.as_str(), if matches!(job.status, JobStatus::Dead | JobStatus::Failed) { "bad" } else { "muted" }),
+                    Cell::badge(
+                        job.status.as_str(),
+                        if matches!(job.status, JobStatus::Dead | JobStatus::Failed) { "bad" } else { "muted" },
+                    ),
                     Cell::text(format!("{}/{}", job.attempts, job.max_attempts)),
                     Cell::text(time(job.run_at)),
                     Cell::text(job.last_error.clone().unwrap_or_default()),

@@ -21,13 +21,13 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let scope = &viewer.scope().clone();
     let store = &*state.store;
     let network = store.get_network(&scope.network_id).await?;
-    let mut sections = vec![kpi::section(&state, &scope, "Last 28 days").await?];
+    let mut sections = vec![kpi::section(&state, scope, "Last 28 days").await?];
 
     sections.push(super::royalties::due_section(&state, &viewer).await?);
 
-    let by_location = kpi::report(&state, &scope, GroupBy::Location).await?;
+    let by_location = kpi::report(&state, scope, GroupBy::Location).await?;
     let mut ranked: Vec<_> = by_location.rows.iter().collect();
-    ranked.sort_by(|a, b| b.kpis.net_sales.cmp(&a.kpis.net_sales));
+    ranked.sort_by_key(|row| std::cmp::Reverse(row.kpis.net_sales));
     let currency = by_location.currency.as_str();
     let row = |r: &&hub_analytics::KpiRow| {
         vec![
@@ -48,7 +48,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     ));
 
     // Integration health: connections by status and circuit, failing syncs.
-    let connections = collect(|page| async move { store.list_connections(&scope, &page).await }).await?;
+    let connections = collect(|page| async move { store.list_connections(scope, &page).await }).await?;
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_circuit: BTreeMap<String, usize> = BTreeMap::new();
     for connection in &connections {
@@ -61,27 +61,25 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .map(|(status, count)| Card::linked(format!("Connections {status}"), count, "/connections"))
         .collect();
     health_cards.extend(by_circuit.iter().map(|(circuit, count)| Card::new(format!("Circuit {circuit}"), count)));
-    let runs = store.list_sync_runs(&scope, None, &hub_core::page::PageRequest { limit: 200, after: None }).await?;
+    let runs = store.list_sync_runs(scope, None, &hub_core::page::PageRequest { limit: 200, after: None }).await?;
     let failed_runs: Vec<_> = runs.items.iter().filter(|run| run.status == SyncRunStatus::Failed).collect();
     health_cards.push(Card::linked("Failed syncs (recent)", failed_runs.len(), "/sync-runs"));
     sections.push(
-        Section::new("integration-health", "Integration health")
-            .cards(health_cards)
-            .table(
-                vec!["Connection", "Failed at", "Error"],
-                failed_runs
-                    .iter()
-                    .take(5)
-                    .map(|run| {
-                        vec![
-                            Cell::code(&run.connection_id),
-                            Cell::optional_time(run.finished_at),
-                            Cell::text(run.errors.last().cloned().unwrap_or_default()),
-                        ]
-                    })
-                    .collect(),
-                "No failing syncs.",
-            ),
+        Section::new("integration-health", "Integration health").cards(health_cards).table(
+            vec!["Connection", "Failed at", "Error"],
+            failed_runs
+                .iter()
+                .take(5)
+                .map(|run| {
+                    vec![
+                        Cell::code(&run.connection_id),
+                        Cell::optional_time(run.finished_at),
+                        Cell::text(run.errors.last().cloned().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+            "No failing syncs.",
+        ),
     );
 
     // Open alerts.
@@ -119,16 +117,23 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         }
     }
     if viewer.principal.may(Permission::ManageWebhooks) {
-        let endpoints = collect(|page| async move { store.list_webhook_endpoints(&scope, &page).await }).await?;
+        let endpoints = collect(|page| async move { store.list_webhook_endpoints(scope, &page).await }).await?;
         for endpoint in endpoints.into_iter().filter(|endpoint| !endpoint.is_enabled()) {
             alerts.push(vec![
                 Cell::badge("webhook", "bad"),
-                Cell::link(format!("endpoint {} disabled", endpoint.url), format!("/webhooks/endpoints/{}", endpoint.id)),
+                Cell::link(
+                    format!("endpoint {} disabled", endpoint.url),
+                    format!("/webhooks/endpoints/{}", endpoint.id),
+                ),
                 Cell::text(endpoint.disabled_reason.unwrap_or_default()),
             ]);
         }
     }
-    sections.push(Section::new("alerts", "Open alerts").table(vec!["Kind", "What", "Detail"], alerts, "No open alerts."));
+    sections.push(Section::new("alerts", "Open alerts").table(
+        vec!["Kind", "What", "Detail"],
+        alerts,
+        "No open alerts.",
+    ));
 
     let layout = Layout::new(&viewer, "Overview", "/");
     let heading = match (&scope.franchisee_id, &scope.location_id) {

@@ -27,11 +27,16 @@ pub async fn franchisees(State(state): State<AppState>, viewer: Viewer) -> Resul
     let rows = franchisees
         .iter()
         .map(|f| {
-            vec![Cell::link(f.name.as_str(), format!("/franchisees/{}", f.id)), Cell::text(f.currency.as_str()), Cell::code(&f.id)]
+            vec![
+                Cell::link(f.name.as_str(), format!("/franchisees/{}", f.id)),
+                Cell::text(f.currency.as_str()),
+                Cell::code(&f.id),
+            ]
         })
         .collect();
     let layout = Layout::new(&viewer, "Franchisees", "/franchisees");
-    let section = Section::new("franchisees", "Franchisees").table(vec!["Name", "Currency", "Id"], rows, "No franchisees.");
+    let section =
+        Section::new("franchisees", "Franchisees").table(vec!["Name", "Currency", "Id"], rows, "No franchisees.");
     view::page(&layout, "Franchisees", &[section])
 }
 
@@ -46,7 +51,7 @@ pub async fn franchisee(
     let store = &*state.store;
     let franchisee = store.get_franchisee(viewer.scope(), &id).await?;
     let scope = &kpi::narrow(viewer.scope(), TenantScope::franchisee(franchisee.network_id.clone(), id.clone()));
-    let mut sections = vec![kpi::section(&state, &scope, "Last 28 days").await?];
+    let mut sections = vec![kpi::section(&state, scope, "Last 28 days").await?];
     let locations = collect(|page| async move { store.list_locations(scope, &page).await }).await?;
     let rows = locations
         .iter()
@@ -78,8 +83,11 @@ pub async fn locations(State(state): State<AppState>, viewer: Viewer) -> Result<
         })
         .collect();
     let layout = Layout::new(&viewer, "Locations", "/locations");
-    let section =
-        Section::new("locations", "Locations").table(vec!["Location", "Franchisee", "Time zone"], rows, "No locations.");
+    let section = Section::new("locations", "Locations").table(
+        vec!["Location", "Franchisee", "Time zone"],
+        rows,
+        "No locations.",
+    );
     view::page(&layout, "Locations", &[section])
 }
 
@@ -112,22 +120,20 @@ pub async fn location(
     let store = &*state.store;
     let location = store.get_location(viewer.scope(), &id).await?;
     let scope = &TenantScope::location(location.network_id.clone(), location.franchisee_id.clone(), id.clone());
-    let mut sections = vec![kpi::section(&state, &scope, "Last 28 days").await?, kpi::daily_section(&state, &scope).await?];
+    let mut sections =
+        vec![kpi::section(&state, scope, "Last 28 days").await?, kpi::daily_section(&state, scope).await?];
 
-    let connections: Vec<Connection> = collect(|page| async move { store.list_connections(scope, &page).await }).await?;
+    let connections: Vec<Connection> =
+        collect(|page| async move { store.list_connections(scope, &page).await }).await?;
     let names = Names::load(store, viewer.scope()).await?;
     sections.push(super::connections::section(&state, &viewer, &names, &connections));
     if viewer.principal.may(Permission::ManageConnections) {
         sections.push(connect_form(&location.id));
     }
 
-    let sales = newest(&state, &scope, Model::Sale, &id, 15).await?;
+    let sales = newest(&state, scope, Model::Sale, &id, 15).await?;
     let pii = viewer.principal.may(Permission::ReadCustomerPii);
-    let customers = if pii {
-        newest(&state, &scope, Model::Customer, &id, usize::MAX).await?
-    } else {
-        Vec::new()
-    };
+    let customers = if pii { newest(&state, scope, Model::Customer, &id, usize::MAX).await? } else { Vec::new() };
     let customer_name = |external: Option<&str>| -> String {
         let Some(external) = external else { return "walk-in".into() };
         if !pii {

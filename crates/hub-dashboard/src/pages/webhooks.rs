@@ -35,14 +35,17 @@ pub async fn endpoints(State(state): State<AppState>, viewer: Viewer) -> Result<
             vec![
                 Cell::link(&endpoint.url, format!("/webhooks/endpoints/{}", endpoint.id)),
                 Cell::badge(&endpoint.status, if endpoint.is_enabled() { "good" } else { "bad" }),
-                Cell::text(if endpoint.event_types.is_empty() { "all".into() } else { endpoint.event_types.join(", ") }),
+                Cell::text(if endpoint.event_types.is_empty() {
+                    "all".into()
+                } else {
+                    endpoint.event_types.join(", ")
+                }),
                 Cell::text(endpoint.disabled_reason.clone().unwrap_or_default()),
             ]
         })
         .collect();
-    let attempts = store
-        .list_delivery_attempts(scope, &AttemptFilter::default(), &PageRequest { limit: 50, after: None })
-        .await?;
+    let attempts =
+        store.list_delivery_attempts(scope, &AttemptFilter::default(), &PageRequest { limit: 50, after: None }).await?;
     let attempt_rows = attempts
         .items
         .iter()
@@ -60,7 +63,11 @@ pub async fn endpoints(State(state): State<AppState>, viewer: Viewer) -> Result<
         .collect();
     let layout = Layout::new(&viewer, "Webhooks", "/webhooks");
     let sections = [
-        Section::new("endpoints", "Endpoints").table(vec!["URL", "Status", "Events", "Disabled because"], rows, "No endpoints."),
+        Section::new("endpoints", "Endpoints").table(
+            vec!["URL", "Status", "Events", "Disabled because"],
+            rows,
+            "No endpoints.",
+        ),
         Section::new("attempts", "Newest delivery attempts").table(
             vec!["At", "Event", "Endpoint", "Outcome", "HTTP", "Latency", "Replay"],
             attempt_rows,
@@ -99,7 +106,11 @@ pub async fn endpoint(
     let layout = Layout::new(&viewer, "Webhook endpoint", "/webhooks");
     let section = Section::new("deliveries", "Deliveries")
         .note(format!("Status: {}. {}", endpoint.status, endpoint.disabled_reason.clone().unwrap_or_default()))
-        .table(vec!["Created", "Event", "Event id", "Status", "Attempts", "HTTP", "Last error", "Replay"], rows, "No deliveries.");
+        .table(
+            vec!["Created", "Event", "Event id", "Status", "Attempts", "HTTP", "Last error", "Replay"],
+            rows,
+            "No deliveries.",
+        );
     view::page(&layout, &endpoint.url, &[section])
 }
 
