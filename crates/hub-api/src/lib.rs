@@ -4,6 +4,7 @@
 //! the store, which filters every query by it. Errors leave as RFC 9457 problem details.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod background;
 mod extract;
 mod middleware;
@@ -27,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use hub_connectors::catalog::Environment;
-pub use problem::ApiError;
+pub use problem::{ApiError, status_for as problem_status};
 pub use providers::{ProviderDirectory, ProviderOverride};
 
 /// The largest request body the API reads.
@@ -153,8 +154,14 @@ impl AppState {
 
 /// The whole application: every route with its middleware.
 pub fn app(state: AppState) -> Router {
+    app_with_pages(state, Router::new())
+}
+
+/// The application with `pages` (the dashboard) merged beside the API, under the same
+/// middleware (request ids, tracing, metrics, panic safety) and over the same state.
+pub fn app_with_pages(state: AppState, pages: Router<AppState>) -> Router {
     let (router, _) = routes::router().split_for_parts();
-    middleware::wrap(router.with_state(state.clone()), state)
+    middleware::wrap(router.merge(pages).with_state(state.clone()), state)
 }
 
 /// What a worker-only node serves: `/healthz`, `/readyz` and `/metrics`, under the same middleware;

@@ -13,6 +13,7 @@ mod keys;
 mod royalties;
 mod serve;
 mod telemetry;
+mod users;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -67,6 +68,11 @@ enum Command {
     Royalties {
         #[command(subcommand)]
         command: royalties::RoyaltiesCommand,
+    },
+    /// Dashboard users.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
     /// Webhook signature tools.
     Webhooks {
@@ -123,6 +129,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(command).await,
         Command::Jobs { command } => jobs::run(command).await,
         Command::Royalties { command } => royalties::run(command).await,
+        Command::Users { command } => users::run(command).await,
         Command::Webhooks { command } => webhooks::run(command),
     }
 }

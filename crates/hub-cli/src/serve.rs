@@ -65,7 +65,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = store.backend().as_str(), role = role.as_str(), "serving");
     if role.serves_api() {
-        println!("Franchise Hub is listening on http://{address} (API under /v1, OpenAPI at /openapi.json)");
+        println!(
+            "Franchise Hub is listening on http://{address} (dashboard at /, API under /v1, OpenAPI at /openapi.json)"
+        );
     } else {
         println!("Franchise Hub worker is listening on http://{address} (/healthz, /readyz and /metrics only)");
     }
@@ -100,6 +102,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    let dashboard = hub_dashboard::DashboardSettings::new(settings.public_url.clone());
     let state = AppState::new(store, &keyring, settings);
     let margin = std::time::Duration::from_secs(config.refresh_margin_seconds);
     let background = if role.runs_jobs() {
@@ -109,7 +112,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let app = if role.serves_api() { hub_api::app(state) } else { hub_api::operations_app(state) };
+    let app = if role.serves_api() {
+        hub_api::app_with_pages(state, hub_dashboard::router(dashboard))
+    } else {
+        hub_api::operations_app(state)
+    };
     hub_api::serve(listener, app, shutdown).await?;
     for task in background {
         // Workers finish the jobs they hold (bounded by their drain timeout) before exiting.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::id::{ApiKeyId, FranchiseeId, LocationId, NetworkId};
+use crate::id::{ApiKeyId, FranchiseeId, LocationId, NetworkId, UserId};
 
 /// What a principal is for. The permission table below is the only place that gives roles meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -173,10 +173,32 @@ impl TenantScope {
     }
 }
 
-/// An authenticated caller: an API key with its role and scope.
+/// Who an authenticated caller is: a machine's API key or a dashboard user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    ApiKey(ApiKeyId),
+    User(UserId),
+}
+
+impl Subject {
+    /// The id in text form (`key_…` or `usr_…`): what OAuth flows record as their starter.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey(id) => id.as_str(),
+            Self::User(id) => id.as_str(),
+        }
+    }
+
+    /// Parses what [`Subject::as_str`] wrote; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        ApiKeyId::parse(text).map(Self::ApiKey).or_else(|_| UserId::parse(text).map(Self::User)).ok()
+    }
+}
+
+/// An authenticated caller: an API key or a dashboard user, with its role and scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub key_id: ApiKeyId,
+    pub subject: Subject,
     pub role: Role,
     pub scope: TenantScope,
 }
@@ -189,7 +211,10 @@ impl Principal {
 
     /// The actor recorded in the audit log for this principal's changes.
     pub fn actor(&self) -> Actor {
-        Actor::ApiKey(self.key_id.clone())
+        match &self.subject {
+            Subject::ApiKey(id) => Actor::ApiKey(id.clone()),
+            Subject::User(id) => Actor::User(id.clone()),
+        }
     }
 }
 
@@ -198,6 +223,8 @@ impl Principal {
 pub enum Actor {
     /// A request authenticated by this key.
     ApiKey(ApiKeyId),
+    /// A dashboard user, signed in with email and password.
+    User(UserId),
     /// A person or script at the command line (`hub init`, `hub keys …`).
     Cli,
     /// The hub itself (schedules, workers).
@@ -209,6 +236,7 @@ impl Actor {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ApiKey(_) => "api_key",
+            Self::User(_) => "user",
             Self::Cli => "cli",
             Self::System => "system",
         }
@@ -218,6 +246,7 @@ impl Actor {
     pub fn id(&self) -> &str {
         match self {
             Self::ApiKey(id) => id.as_str(),
+            Self::User(id) => id.as_str(),
             Self::Cli | Self::System => "",
         }
     }
@@ -252,7 +281,11 @@ impl ApiKey {
 
     /// The principal a request made with this key acts as; `None` once revoked.
     pub fn principal(&self) -> Option<Principal> {
-        self.revoked_at.is_none().then(|| Principal { key_id: self.id.clone(), role: self.role, scope: self.scope() })
+        self.revoked_at.is_none().then(|| Principal {
+            subject: Subject::ApiKey(self.id.clone()),
+            role: self.role,
+            scope: self.scope(),
+        })
     }
 }
 

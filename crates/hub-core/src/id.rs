@@ -232,6 +232,16 @@ prefixed_id!(
     RoyaltyStatementId,
     "rst"
 );
+prefixed_id!(
+    /// A person who signs in to the dashboard with an email and password.
+    UserId,
+    "usr"
+);
+prefixed_id!(
+    /// A signed-in dashboard session (its token is a separate secret, stored hashed).
+    SessionId,
+    "ses"
+);
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,8 @@ mod royalties_sql;
 pub mod scratch;
 mod sql;
 mod sqlite;
+mod users;
+mod users_sql;
 mod webhooks;
 mod webhooks_rows;
 mod webhooks_sql;
@@ -66,6 +68,10 @@ pub use records::{
 };
 pub use royalties::{ChangedSale, InvoiceUpdate, RoyaltyStore, SaleRow, StatementDraft, StatementFilter};
 pub use sqlite::SqliteStore;
+pub use users::{
+    LoginAttempt, MAX_EMAIL_LEN, NewSession, NewUser, Session, SessionStore, User, UserLogin, UserStore,
+    normalize_email,
+};
 pub use webhooks::{
     AttemptFilter, AttemptRecord, ChangeWithRecord, ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryResult,
     DeliveryState, DisabledEndpoint, EmitBatch, EmitOutcome, EndpointScope, InboundEvent, InboundOutcome,
@@ -116,6 +122,8 @@ pub trait Store:
     + OutboundStateStore
     + RecordStore
     + RoyaltyStore
+    + SessionStore
+    + UserStore
     + WebhookStore
     + Send
     + Sync

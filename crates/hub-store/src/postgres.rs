@@ -41,6 +41,8 @@ crate::connections_sql::impl_connection_store!(store: PostgresStore);
 
 crate::outbound_sql::impl_outbound_store!(store: PostgresStore);
 
+crate::users_sql::impl_user_store!(store: PostgresStore);
+
 /// Inserts `jobs` in one statement, one typed array parameter per column; returns the ids of the
 /// jobs added (those whose unique key was taken are skipped). Without unique keys nothing can be
 /// skipped, so the ids are not even sent back.

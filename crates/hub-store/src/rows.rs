@@ -11,7 +11,7 @@ use hub_core::tenancy::{Currency, Franchisee, Location, Name, Network, Territory
 
 use crate::StoreError;
 
-fn parse<T>(
+pub(crate) fn parse<T>(
     column: &str,
     text: &str,
     parser: impl FnOnce(&str) -> Result<T, hub_core::ValidationError>,
@@ -19,7 +19,7 @@ fn parse<T>(
     parser(text).map_err(|error| StoreError::Corrupt(format!("{column} `{text}`: {error}")))
 }
 
-fn parse_optional<T>(
+pub(crate) fn parse_optional<T>(
     column: &str,
     text: Option<&str>,
     parser: impl FnOnce(&str) -> Result<T, hub_core::ValidationError>,

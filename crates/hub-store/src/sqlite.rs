@@ -73,6 +73,8 @@ crate::connections_sql::impl_connection_store!(store: SqliteStore);
 
 crate::outbound_sql::impl_outbound_store!(store: SqliteStore);
 
+crate::users_sql::impl_user_store!(store: SqliteStore);
+
 /// Inserts `jobs` in one statement whose one parameter is every row as JSON (SQLite looks bound
 /// parameters up by name in linear time, so hundreds of them cost more than the insert); returns
 /// the ids of the jobs added (those whose unique key was taken are skipped).

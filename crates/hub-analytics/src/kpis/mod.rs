@@ -99,7 +99,8 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 6] = [Self::Day, Self::Week, Self::Month, Self::Location, Self::Franchisee, Self::Territory];
+    pub const ALL: [GroupBy; 6] =
+        [Self::Day, Self::Week, Self::Month, Self::Location, Self::Franchisee, Self::Territory];
 
     /// The wire name (`day`).
     pub fn as_str(self) -> &'static str {
@@ -319,9 +320,11 @@ impl Analytics {
                 GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
             };
             match next {
-                Some(cursor) => page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
+                Some(cursor) => {
+                    page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
                         AnalyticsError::Store(hub_store::StoreError::Corrupt(format!("page cursor: {}", error.reason)))
-                    })?),
+                    })?)
+                }
                 None => return Ok(labels),
             }
         }

@@ -9,7 +9,7 @@ use hub_core::access::Permission;
 use hub_core::connection::{Connection, ConnectionStatus};
 use hub_core::id::{ConnectLinkId, ConnectionId, FranchiseeId, LocationId};
 use hub_oauth::{OAuthApp, random_token, sha256_hex};
-use hub_store::{ChangeContext, ConnectLink, ConnectionEvent, NewConnection};
+use hub_store::{ChangeContext, ConnectLink, ConnectionEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -83,68 +83,15 @@ async fn create_connection(
     Json(body): Json<CreateConnection>,
 ) -> Result<(StatusCode, axum::Json<ConnectionResponse>), ApiError> {
     let principal = auth.require(Permission::ManageConnections)?;
-    let definition = definition(&body.provider)?;
-    let environment = match &body.environment {
-        Some(name) => environment(name)?,
-        None => state.providers.default_environment,
+    let request = crate::actions::ConnectionRequest {
+        provider: body.provider,
+        franchisee_id: body.franchisee_id,
+        location_id: body.location_id,
+        environment: body.environment,
+        credentials: body.credentials,
     };
-    let own = principal.scope.clone();
-    let scope = super::scope_from_body(&state, principal, body.franchisee_id, body.location_id, own).await?;
-    let ctx = ChangeContext { actor: principal.actor(), request_id };
-    let id = ConnectionId::new();
-    let oauth = matches!(
-        definition.auth,
-        AuthKind::OAuth2Code { .. } | AuthKind::ClientCredentials { .. } | AuthKind::MutualTlsOAuth { .. }
-    );
-    let (app, sealed_credentials) = if oauth {
-        if body.credentials.is_some() {
-            return Err(ApiError::field(
-                "credentials",
-                format!("{} connects through OAuth; send no credentials", definition.name),
-            ));
-        }
-        let (app, _) = state
-            .providers
-            .oauth_app(&*state.store, state.connections.vault(), &scope.network_id, definition, environment)
-            .await?;
-        (Some(app), None)
-    } else {
-        let credentials = body.credentials.filter(|map| !map.is_empty()).ok_or_else(|| {
-            ApiError::field("credentials", format!("{} needs credentials (its key or login)", definition.name))
-        })?;
-        let plaintext =
-            serde_json::to_vec(&credentials).map_err(|_| ApiError::field("credentials", "must be a JSON object"))?;
-        let sealed = state
-            .connections
-            .vault()
-            .seal(&scope.network_id, id.as_str(), &plaintext)
-            .await
-            .map_err(hub_oauth::OAuthError::from)?;
-        (None, Some(sealed))
-    };
-    let new = NewConnection {
-        provider: definition.id.to_owned(),
-        environment: environment.as_str().to_owned(),
-        scopes: app.as_ref().map(|app| app.scopes.clone()).unwrap_or_default(),
-        status: if sealed_credentials.is_some() { ConnectionStatus::Active } else { ConnectionStatus::Pending },
-        sealed_credentials,
-        scope,
-    };
-    let connection = state.store.create_connection(&principal.scope, &ctx, &id, new).await?;
-    let response = match (&definition.auth, app) {
-        (AuthKind::OAuth2Code { .. }, Some(app)) => {
-            let start = state
-                .connections
-                .start_authorization(&connection, &app, &redirect_uri(&state), principal.key_id.as_str())
-                .await?;
-            ConnectionResponse { connection, authorize_url: Some(start.authorize_url) }
-        }
-        (_, Some(app)) => {
-            let connection = state.connections.connect_client_credentials(&connection, &app, &ctx).await?;
-            ConnectionResponse { connection, authorize_url: None }
-        }
-        (_, None) => ConnectionResponse { connection, authorize_url: None },
-    };
+    let (connection, authorize_url) = crate::actions::create_connection(&state, principal, request, request_id).await?;
+    let response = ConnectionResponse { connection, authorize_url };
     Ok((StatusCode::CREATED, axum::Json(response)))
 }
 
@@ -236,12 +183,10 @@ async fn connection_health(
 ) -> Result<axum::Json<Health>, ApiError> {
     let principal = auth.require(Permission::ReadTenancy)?;
     let connection = state.store.get_connection(&principal.scope, &id).await?;
-    let health = state.connections.client().health(&hub_resilience::ScopeKey::from(id.to_string()));
-    let circuit =
-        serde_json::to_value(health.circuit).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let health = crate::actions::circuit_of(&state, &id);
     Ok(axum::Json(Health {
         status: connection.status,
-        circuit,
+        circuit: health.circuit,
         last_error: connection.last_error.or(health.last_error),
         last_error_at: health.last_error_at,
         circuit_opened_at: health.opened_at,
@@ -259,8 +204,7 @@ async fn authorize_connection(
     Path(id): Path<ConnectionId>,
 ) -> Result<axum::Json<ConnectionResponse>, ApiError> {
     let principal = auth.require(Permission::ManageConnections)?;
-    let connection = state.store.get_connection(&principal.scope, &id).await?;
-    let authorize_url = start_for(&state, &connection, principal.key_id.as_str()).await?;
+    let (connection, authorize_url) = crate::actions::authorize_connection(&state, principal, &id).await?;
     Ok(axum::Json(ConnectionResponse { connection, authorize_url: Some(authorize_url) }))
 }
 
@@ -319,7 +263,7 @@ async fn create_link(
         id: ConnectLinkId::new(),
         network_id: connection.network_id.clone(),
         connection_id: connection.id.clone(),
-        created_by: principal.key_id.to_string(),
+        created_by: principal.subject.as_str().to_owned(),
         expires_at: Utc::now() + chrono::Duration::hours(i64::from(hours)),
     };
     state.store.insert_connect_link(&sha256_hex(&token), &link).await?;

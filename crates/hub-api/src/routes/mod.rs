@@ -20,7 +20,7 @@ mod webhooks_events;
 mod webhooks_inbound;
 mod webhooks_sources;
 
-pub(crate) use connections::app_for;
+pub(crate) use connections::{app_for, start_for};
 use hub_core::access::{Principal, TenantScope};
 use hub_core::id::{FranchiseeId, LocationId};
 use hub_core::page::{Page, PageRequest};

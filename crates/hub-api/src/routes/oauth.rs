@@ -6,9 +6,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
-use hub_core::access::{Actor, Permission, TenantScope};
+use hub_core::access::{Actor, Permission, Principal, Subject, TenantScope};
 use hub_core::connection::Connection;
-use hub_core::id::ApiKeyId;
 use hub_oauth::{CallbackError, CallbackParams, OAuthError, sha256_hex};
 use hub_store::{ChangeContext, ConnectLink, OAuthState, StoreError};
 use utoipa_axum::router::OpenApiRouter;
@@ -50,17 +49,27 @@ fn failure(status: StatusCode, reason: &str) -> Response {
     )
 }
 
-/// The connection an authorization completes, provided the key that started it is still live
-/// and allowed to connect it.
+/// The connection an authorization completes, provided the key or dashboard user that started it
+/// is still live and allowed to connect it.
 async fn check_starter(state: &AppState, oauth_state: &OAuthState) -> Result<Connection, CallbackError> {
-    let key_id = ApiKeyId::parse(&oauth_state.started_by).map_err(|_| CallbackError::PrincipalNoLongerValid)?;
+    let subject = Subject::parse(&oauth_state.started_by).ok_or(CallbackError::PrincipalNoLongerValid)?;
     let scope = TenantScope::network(oauth_state.network_id.clone());
-    let key = match state.store.get_api_key(&scope, &key_id).await {
-        Ok(key) => key,
-        Err(StoreError::NotFound { .. }) => return Err(CallbackError::PrincipalNoLongerValid),
-        Err(error) => return Err(CallbackError::Exchange(OAuthError::Store(error))),
+    let gone = |error: StoreError| match error {
+        StoreError::NotFound { .. } => CallbackError::PrincipalNoLongerValid,
+        error => CallbackError::Exchange(OAuthError::Store(error)),
     };
-    let principal = key.principal().ok_or(CallbackError::PrincipalNoLongerValid)?;
+    let principal = match &subject {
+        Subject::ApiKey(key_id) => state.store.get_api_key(&scope, key_id).await.map_err(gone)?.principal(),
+        Subject::User(user_id) => {
+            let user = state.store.get_user(&scope, user_id).await.map_err(gone)?;
+            user.disabled_at.is_none().then(|| Principal {
+                subject: subject.clone(),
+                role: user.role,
+                scope: user.scope(),
+            })
+        }
+    };
+    let principal = principal.ok_or(CallbackError::PrincipalNoLongerValid)?;
     let connection = state.store.get_connection(&scope, &oauth_state.connection_id).await.map_err(OAuthError::from)?;
     if !principal.may(Permission::ManageConnections) || !principal.scope.contains(&connection.scope()) {
         return Err(CallbackError::PrincipalNoLongerValid);
@@ -90,8 +99,12 @@ async fn callback(
         Ok(app) => app,
         Err(error) => return failure(StatusCode::BAD_GATEWAY, &error.detail),
     };
-    let key_id = ApiKeyId::parse(&oauth_state.started_by).map(Actor::ApiKey).unwrap_or(Actor::System);
-    let ctx = ChangeContext { actor: key_id, request_id };
+    let actor = match Subject::parse(&oauth_state.started_by) {
+        Some(Subject::ApiKey(id)) => Actor::ApiKey(id),
+        Some(Subject::User(id)) => Actor::User(id),
+        None => Actor::System,
+    };
+    let ctx = ChangeContext { actor, request_id };
     match state.connections.complete_authorization(&oauth_state, &app, &params, &ctx).await {
         Ok(connection) => {
             if let Err(error) = remember_account(&state, &connection, account).await {

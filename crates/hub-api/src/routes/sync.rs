@@ -9,7 +9,7 @@ use hub_core::id::{ConnectionId, SyncRunId};
 use hub_core::page::PageRequest;
 use hub_core::records::SyncMode;
 use hub_store::SyncRun;
-use hub_sync::{SyncError, SyncTrigger};
+use hub_sync::SyncError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -69,8 +69,7 @@ async fn request_sync(
         }
     };
     let principal = auth.require(Permission::ManageConnections)?;
-    let connection = state.store.get_connection(&principal.scope, &id).await?;
-    let run = state.sync.request(&connection, mode, SyncTrigger::Api).await?;
+    let run = crate::actions::request_sync(&state, principal, &id, mode).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(SyncAccepted { sync_run_id: run.id, status: run.status, mode: run.mode })))
 }
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use hub_core::access::Permission;
 use hub_core::id::{WebhookEndpointId, WebhookEventId};
 use hub_core::page::PageRequest;
-use hub_store::{AttemptFilter, ChangeContext, DeliveryAttempt, WebhookEvent};
+use hub_store::{AttemptFilter, DeliveryAttempt, WebhookEvent};
 use hub_webhooks::outbound::{EVENT_TYPES, EventType};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -85,9 +85,7 @@ async fn replay_event(
     Path(id): Path<WebhookEventId>,
 ) -> Result<(StatusCode, axum::Json<Requeued>), ApiError> {
     let principal = auth.require(Permission::ManageWebhooks)?;
-    let ctx = ChangeContext { actor: principal.actor(), request_id };
-    let requeued = state.store.replay_webhook_event(&principal.scope, &ctx, &id).await?;
-    state.webhooks.dispatcher().wake();
+    let requeued = crate::actions::replay_event(&state, principal, &id, request_id).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(Requeued { requeued })))
 }
 

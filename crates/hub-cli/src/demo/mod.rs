@@ -143,12 +143,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     settings.providers.emulator_base = Some(emulator_base.clone());
     settings.providers.default_environment = hub_api::Environment::Emulator;
     settings.sync.interval = Duration::from_secs(60);
+    // Demo receivers run on this machine: let outbound webhooks reach loopback.
+    settings.webhooks.allow_list = hub_resilience::AllowList::loopback();
+    let dashboard = hub_dashboard::DashboardSettings::new(public_url.clone());
     let state = hub_api::AppState::new(store.clone(), &keyring, settings);
     let shutdown = CancellationToken::new();
     let margin = Duration::from_secs(config.refresh_margin_seconds);
-    let background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    let mut background = crate::serve::start_background(&state, margin, config.worker(), shutdown.clone()).await?;
+    background.extend(hub_api::webhook_sync::start(&state, shutdown.clone()));
     let analytics = state.analytics.clone();
-    let server = tokio::spawn(hub_api::serve(listener, hub_api::app(state), shutdown.clone()));
+    let app = hub_api::app_with_pages(state, hub_dashboard::router(dashboard));
+    let server = tokio::spawn(hub_api::serve(listener, app, shutdown.clone()));
     let hub = HubClient::new(public_url.clone(), key.clone())?;
 
     let outcome = async {
@@ -189,7 +194,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!();
         println!("Franchise Hub demo is running at {public_url}");
-        println!("  dashboard:  {public_url}/");
+        println!("  dashboard:  {public_url}/  (sign in with the admin key below, or a user from `hub users add`)");
         println!("  API:        {public_url}/v1 (OpenAPI at {public_url}/openapi.json)");
         println!("  admin key:  {key}");
         println!("  emulators:  {emulator_base}/_emulator");
