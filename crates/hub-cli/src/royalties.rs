@@ -101,7 +101,7 @@ async fn franchisees(store: &dyn Store, scope: &TenantScope) -> anyhow::Result<V
 
 /// What became of one franchisee.
 enum Closed {
-    Issued(RoyaltyStatement),
+    Issued(Box<RoyaltyStatement>),
     Skipped(String),
     Failed(String),
 }
@@ -202,7 +202,7 @@ async fn issue_one(
 ) -> Closed {
     match store.find_statement(scope, &owner.id, period_start).await {
         Ok(Some(statement)) if statement.status != hub_core::royalties::StatementStatus::Draft => {
-            return Closed::Issued(statement);
+            return Closed::Issued(Box::new(statement));
         }
         Ok(_) => {}
         Err(error) => return Closed::Failed(error.to_string()),
@@ -213,7 +213,7 @@ async fn issue_one(
         Err(error) => return Closed::Failed(error.to_string()),
     };
     match service.issue(scope, ctx, &draft.id).await {
-        Ok(statement) => Closed::Issued(statement),
+        Ok(statement) => Closed::Issued(Box::new(statement)),
         Err(error) => Closed::Failed(error.to_string()),
     }
 }

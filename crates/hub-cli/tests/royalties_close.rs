@@ -38,10 +38,11 @@ async fn emulators() -> Emulators {
         .stderr(Stdio::null())
         .spawn()
         .expect("hub emulators");
-    let origin = format!("http://127.0.0.1:{port}");
+    // Owned at once, so the process is killed and reaped whatever happens next.
+    let emulators = Emulators { child, origin: format!("http://127.0.0.1:{port}") };
     for _ in 0..100 {
-        if reqwest::get(format!("{origin}/_emulator")).await.is_ok_and(|r| r.status().is_success()) {
-            return Emulators { child, origin };
+        if reqwest::get(format!("{}/_emulator", emulators.origin)).await.is_ok_and(|r| r.status().is_success()) {
+            return emulators;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

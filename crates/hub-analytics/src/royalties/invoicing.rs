@@ -302,10 +302,9 @@ impl RoyaltyService {
             .await?;
         let mut items: BTreeMap<LineKind, String> = BTreeMap::new();
         for line in &lines {
-            if !items.contains_key(&line.kind) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(line.kind) {
                 let name = item_name(line.kind);
-                let id = client.find_or_create_item(name, &format!("item-{}", line.kind.as_str())).await?;
-                items.insert(line.kind, id);
+                slot.insert(client.find_or_create_item(name, &format!("item-{}", line.kind.as_str())).await?);
             }
         }
         let issued_on = statement.issued_at.unwrap_or_else(Utc::now).date_naive();

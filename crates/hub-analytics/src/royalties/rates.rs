@@ -79,7 +79,6 @@ impl<'a> RateBook<'a> {
         for (currency, amount) in amounts {
             total += self.convert(*amount, *currency, to).await?;
         }
-        let mut total = total;
         total.rescale(minor_unit_exponent(to));
         Ok(total)
     }

@@ -221,7 +221,59 @@ impl<'a> QuickBooksClient<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::source::{ApiRequest, ApiResponse};
+
+    /// Answers queries over a fixed set of invoices the way QBO pages them, recording each query.
+    struct Company {
+        invoices: Vec<String>,
+        queries: Mutex<Vec<String>>,
+    }
+
+    #[async_trait::async_trait]
+    impl ProviderApi for Company {
+        async fn send(&self, request: ApiRequest) -> Result<ApiResponse, ConnectorError> {
+            let statement =
+                request.query.iter().find(|(key, _)| key == "query").map(|(_, v)| v.clone()).unwrap_or_default();
+            self.queries.lock().expect("lock").push(statement.clone());
+            let ids: Vec<&str> = statement.split('\'').skip(1).step_by(2).collect();
+            let start: usize = statement
+                .split("STARTPOSITION ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            let matching: Vec<serde_json::Value> = self
+                .invoices
+                .iter()
+                .filter(|id| ids.contains(&id.as_str()))
+                .skip(start - 1)
+                .take(MAX_RESULTS as usize)
+                .map(|id| json!({"Id": id, "TotalAmt": 10.5, "Balance": 0}))
+                .collect();
+            let body = json!({"QueryResponse": {"Invoice": matching, "startPosition": start}});
+            Ok(ApiResponse { status: 200, headers: Vec::new(), body: body.to_string().into_bytes() })
+        }
+    }
+
+    #[tokio::test]
+    async fn invoices_are_read_in_pages_of_at_most_max_results() {
+        let company = Company { invoices: (1..=150).map(|n| n.to_string()).collect(), queries: Mutex::new(Vec::new()) };
+        let client = QuickBooksClient::new(&company, "9130").expect("realm");
+        let wanted: Vec<String> = (1..=150).map(|n| n.to_string()).collect();
+        let found = client.invoices(&wanted).await.expect("invoices");
+        assert_eq!(found.len(), 150);
+        assert!(found.iter().all(|invoice| invoice.status() == "paid" && invoice.total.to_string() == "10.50"));
+        let queries = company.queries.lock().expect("lock").clone();
+        // 100 ids: a full page, then an empty one; then the other 50.
+        assert_eq!(queries.len(), 3, "{queries:?}");
+        assert!(queries[0].contains("STARTPOSITION 1 MAXRESULTS 100"));
+        assert!(queries[1].contains("STARTPOSITION 101 MAXRESULTS 100"));
+        assert!(queries[2].contains("'150'") && queries[2].contains("STARTPOSITION 1 "));
+        assert!(QuickBooksClient::new(&company, "93' or 1=1").is_err(), "a realm is an id, not SQL");
+    }
 
     #[test]
     fn status_follows_the_balance() {
