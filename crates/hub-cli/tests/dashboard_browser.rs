@@ -18,6 +18,7 @@ use chromiumoxide::Page;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::handler::viewport::Viewport;
 use chromiumoxide::page::ScreenshotParams;
+use chrono::Datelike;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -117,6 +118,21 @@ async fn api(demo: &Demo, method: reqwest::Method, path: &str, body: Option<Valu
     let value: Value = response.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "{path}: {status} {value}");
     value
+}
+
+/// `12345.6` as the dashboard writes money: `12,345.60`.
+fn grouped(amount: &str) -> String {
+    let amount: rust_decimal::Decimal = amount.parse().expect("a decimal amount");
+    let text = format!("{:.2}", amount.round_dp(2));
+    let (whole, fraction) = text.split_once('.').expect("two decimals");
+    let mut out = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    format!("{out}.{fraction}")
 }
 
 async fn shot(page: &Page, name: &str) {
@@ -264,12 +280,10 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
     let audit = open(&page, &format!("{base}/audit")).await;
     shot(&page, "07-audit").await;
     assert!(audit.contains("replay"), "the replay is in the audit log");
-    for (path, name) in [("/jobs", "08-jobs"), ("/royalties", "09-royalties"), ("/franchisees", "10-franchisees")] {
+    for (path, name) in [("/jobs", "08-jobs"), ("/franchisees", "10-franchisees")] {
         open(&page, &format!("{base}{path}")).await;
         shot(&page, name).await;
     }
-
-    // A franchisee admin cannot reach another franchisee's page.
     let franchisees = api(&demo, reqwest::Method::GET, "/v1/franchisees", None).await;
     let ids: Vec<String> = franchisees["data"]
         .as_array()
@@ -278,6 +292,27 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
         .filter_map(|f| f["id"].as_str().map(str::to_owned))
         .collect();
     assert!(ids.len() >= 2, "the demo has several franchisees: {franchisees}");
+
+    // A royalty statement computed through the API shows in the list and as a printable page.
+    let month_start = chrono::Utc::now().date_naive().with_day(1).expect("the first of the month");
+    let statement = api(
+        &demo,
+        reqwest::Method::POST,
+        "/v1/royalty-statements",
+        Some(json!({"franchisee_id": ids[0], "period_start": month_start.to_string()})),
+    )
+    .await;
+    let statement_id = statement["id"].as_str().expect("the statement's id").to_owned();
+    let total = statement["total"].as_str().expect("the statement's total").to_owned();
+    let royalties = open(&page, &format!("{base}/royalties")).await;
+    shot(&page, "09-royalties").await;
+    assert!(royalties.contains(&format!("href=\"/royalties/{statement_id}\"")), "the statement is listed: {royalties}");
+    let printable = open(&page, &format!("{base}/royalties/{statement_id}")).await;
+    shot(&page, "09b-royalty-statement").await;
+    assert!(printable.contains("Technology fee"), "the statement's lines: {printable}");
+    assert!(printable.contains(&format!("USD {}", grouped(&total))), "the total {total} is on the page");
+
+    // A franchisee admin cannot reach another franchisee's page.
     let owner_key = api(
         &demo,
         reqwest::Method::POST,

@@ -88,6 +88,7 @@ pub fn router(settings: DashboardSettings) -> Router<AppState> {
         .route("/webhooks/endpoints/{id}", get(pages::webhooks::endpoint))
         .route("/webhooks/events/{id}/replay", post(pages::webhooks::replay))
         .route("/royalties", get(pages::royalties::statements))
+        .route("/royalties/{id}", get(pages::royalties::statement))
         .route("/audit", get(pages::operations::audit))
         .route("/account", get(pages::account::page))
         .route("/account/totp", post(pages::account::start_totp))

@@ -152,7 +152,7 @@ impl Layout {
             ("/sync-runs", "Sync runs", principal.may(Permission::ReadRecords)),
             ("/jobs", "Jobs", principal.may(Permission::OperateJobs)),
             ("/webhooks", "Webhooks", principal.may(Permission::ManageWebhooks)),
-            ("/royalties", "Royalties", true),
+            ("/royalties", "Royalties", principal.may(Permission::ReadRoyalties)),
             ("/audit", "Audit log", principal.may(Permission::ReadAudit)),
         ];
         nav.retain(|(_, _, shown)| *shown);

@@ -14,7 +14,10 @@ use super::{Names, collect, kpi, money};
 use crate::session::Viewer;
 use crate::view::{self, Cell, Field, FormView, Layout, PageError, Section};
 
-fn parse<T>(text: &str, parser: impl FnOnce(&str) -> Result<T, hub_core::ValidationError>) -> Result<T, PageError> {
+pub(super) fn parse<T>(
+    text: &str,
+    parser: impl FnOnce(&str) -> Result<T, hub_core::ValidationError>,
+) -> Result<T, PageError> {
     parser(text).map_err(|_| PageError::NotFound)
 }
 
