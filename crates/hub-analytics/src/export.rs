@@ -22,6 +22,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use hub_core::access::TenantScope;
 use hub_core::id::LocationId;
 use hub_core::records::Sale;
+use hub_core::royalties::RoyaltyStatement;
 use hub_store::DayCursor;
 use rust_decimal::Decimal;
 
@@ -546,13 +547,20 @@ pub fn kpi_table(report: &KpiReport) -> Table {
     if ranked {
         columns.extend(KPI_NAMES.iter().map(|name| Column::new(format!("{name}_percentile"), Float)));
     }
+    let royalties = report.group_by == GroupBy::Franchisee && report.royalty_due.is_some();
+    if royalties {
+        columns.extend(
+            ["royalty_billed", "royalty_outstanding", "royalty_drafted"].map(|name| Column::new(name, Decimal)),
+        );
+    }
     let count = |value: u64| Value::Integer(i64::try_from(value).unwrap_or(i64::MAX));
     let mut table = Table::new(columns);
     let currency = report.currency.as_str();
-    let rows =
-        report.rows.iter().map(|row| (row.key.as_str(), row.label.as_deref(), &row.kpis, row.percentiles.as_ref()));
-    let total = std::iter::once(("total", None, &report.totals, None));
-    for (key, label, kpis, percentiles) in rows.chain(total) {
+    let rows = report.rows.iter().map(|row| {
+        (row.key.as_str(), row.label.as_deref(), &row.kpis, row.percentiles.as_ref(), row.royalty_due.as_ref())
+    });
+    let total = std::iter::once(("total", None, &report.totals, None, report.royalty_due.as_ref()));
+    for (key, label, kpis, percentiles, due) in rows.chain(total) {
         let mut cells = vec![
             text(key),
             optional_text(label),
@@ -589,7 +597,91 @@ pub fn kpi_table(report: &KpiReport) -> Table {
                 None => cells.extend(std::iter::repeat_n(Value::Null, KPI_NAMES.len())),
             }
         }
+        if royalties {
+            let due = due.cloned().unwrap_or_default();
+            cells.extend([Value::Decimal(due.billed), Value::Decimal(due.outstanding), Value::Decimal(due.drafted)]);
+        }
         table.rows.push(cells);
+    }
+    table
+}
+
+/// Royalty statements as a table: one row per statement line, with its statement's period,
+/// status, totals (own and network currency) and invoice beside it, so a spreadsheet can sum
+/// lines by kind or by statement. A statement with no lines still has one row (line columns
+/// empty).
+pub fn statements_table(statements: &[RoyaltyStatement]) -> Table {
+    use ColumnKind::*;
+    let columns = [
+        ("statement_id", Text),
+        ("franchisee_id", Text),
+        ("period_start", Date),
+        ("period_end", Date),
+        ("status", Text),
+        ("currency", Text),
+        ("line_id", Integer),
+        ("line_kind", Text),
+        ("adjustment", Text),
+        ("line_period_start", Date),
+        ("description", Text),
+        ("base", Decimal),
+        ("rate", Decimal),
+        ("quantity", Integer),
+        ("amount", Decimal),
+        ("sale_count", Integer),
+        ("statement_total", Decimal),
+        ("network_currency", Text),
+        ("network_total", Decimal),
+        ("invoice_number", Text),
+        ("invoice_status", Text),
+        ("issued_at", Timestamp),
+    ]
+    .into_iter()
+    .map(|(name, kind)| Column::new(name, kind))
+    .collect();
+    let mut table = Table::new(columns);
+    for statement in statements {
+        let head = [
+            text(&statement.id),
+            text(&statement.franchisee_id),
+            Value::Date(statement.period_start),
+            Value::Date(statement.period_end),
+            text(statement.status.as_str()),
+            text(statement.currency.as_str()),
+        ];
+        let tail = [
+            Value::Decimal(statement.total),
+            text(statement.consolidated.currency.as_str()),
+            Value::Decimal(statement.consolidated.total),
+            optional_text(statement.invoice_number.as_ref()),
+            optional_text(statement.invoice_status.as_ref()),
+            statement.issued_at.map_or(Value::Null, Value::Timestamp),
+        ];
+        let lines: Vec<[Value; 10]> = if statement.lines.is_empty() {
+            vec![std::array::from_fn(|_| Value::Null)]
+        } else {
+            statement
+                .lines
+                .iter()
+                .map(|line| {
+                    [
+                        Value::Integer(i64::from(line.line_id)),
+                        text(line.kind.as_str()),
+                        text(if line.adjustment { "true" } else { "false" }),
+                        Value::Date(line.period_start),
+                        text(&line.description),
+                        Value::Decimal(line.base),
+                        line.rate.map_or(Value::Null, Value::Decimal),
+                        line.quantity.map_or(Value::Null, |quantity| Value::Integer(i64::from(quantity))),
+                        Value::Decimal(line.amount),
+                        Value::Integer(i64::try_from(line.sale_count).unwrap_or(i64::MAX)),
+                    ]
+                })
+                .collect()
+        };
+        for line in lines {
+            table.rows.push(head.iter().cloned().chain(line).chain(tail.iter().cloned()).collect());
+        }
     }
     table
 }

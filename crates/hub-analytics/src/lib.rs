@@ -9,4 +9,4 @@ pub mod kpis;
 pub mod royalties;
 
 pub use error::AnalyticsError;
-pub use kpis::{Analytics, GroupBy, KpiQuery, KpiReport, KpiRow, Kpis};
+pub use kpis::{Analytics, GroupBy, KpiQuery, KpiReport, KpiRow, Kpis, RoyaltyDue};

@@ -281,6 +281,7 @@ async fn operations_endpoints_answer(app: TestApp) {
         ("get", "/v1/kpis"),
         ("get", "/v1/exports/sales"),
         ("get", "/v1/exports/kpis"),
+        ("get", "/v1/exports/royalty-statements"),
         ("post", "/v1/agreements"),
         ("get", "/v1/agreements"),
         ("post", "/v1/exchange-rates"),

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     statements_follow_the_contract,
+    statements_export_and_count_as_royalty_due,
     franchisee_admins_see_only_their_own_statements,
     bad_input_is_a_problem_naming_the_field_and_changes_nothing,
 );
@@ -468,4 +469,88 @@ async fn issued_statements_are_invoiced_once_in_quickbooks_and_paid_status_comes
     assert_eq!(paid["invoice_balance"], "0.00");
     let (_, open) = app.send(Method::GET, &format!("/v1/royalty-statements/{}", ids[1]), &app.admin_key, None).await;
     assert_eq!(open["status"], "issued");
+}
+
+/// Issued November (214.00) and drafted December (155.00): the statements export has a row per
+/// line, and the KPIs carry them as royalty due — billed, outstanding, drafted — for the network
+/// and per franchisee row.
+async fn statements_export_and_count_as_royalty_due(app: TestApp) {
+    let (franchisee, _) = billed_shop(&app, "North").await;
+    let (_, november) = compute(&app, &franchisee, "2026-11-01").await;
+    let id = november["id"].as_str().expect("id").to_owned();
+    let (status, _) = app.send(Method::POST, &format!("/v1/royalty-statements/{id}/issue"), &app.admin_key, None).await;
+    assert_eq!(status, 200);
+    let (status, december) = compute(&app, &franchisee, "2026-12-01").await;
+    assert_eq!((status, december["total"].as_str()), (201, Some("155.00")));
+
+    let response = app
+        .client
+        .get(app.url("/v1/exports/royalty-statements?period_from=2026-11-01&period_to=2026-12-01&format=csv"))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .expect("csv export");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = response.text().await.expect("body");
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("a {name} column"));
+    let (statement, amount, status) = (column("statement_id"), column("amount"), column("status"));
+    // November: 60.00 + 25.00 + 30.00 + 99.00; December: 42.00 + 14.00 + 99.00.
+    let mut by_statement: std::collections::BTreeMap<String, (Decimal, usize, String)> = Default::default();
+    for line in &lines[1..] {
+        let cells = csv_cells(line);
+        let entry = by_statement.entry(cells[statement].clone()).or_default();
+        entry.0 += money(&cells[amount]);
+        entry.1 += 1;
+        entry.2 = cells[status].clone();
+    }
+    assert_eq!(by_statement[&id], (money("214.00"), 4, "issued".to_owned()), "{text}");
+    let december_id = december["id"].as_str().expect("id");
+    assert_eq!(by_statement[december_id], (money("155.00"), 3, "draft".to_owned()), "{text}");
+
+    let (status, problem) =
+        app.send(Method::GET, "/v1/exports/royalty-statements?status=late", &app.admin_key, None).await;
+    assert_eq!((status, problem["code"].as_str()), (400, Some("invalid_request")), "{problem}");
+    let (franchisee_scope, _) = app.shop("South").await;
+    let outsider =
+        app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), franchisee_scope)).await;
+    let response =
+        app.client.get(app.url("/v1/exports/royalty-statements")).bearer_auth(&outsider).send().await.expect("export");
+    let text = response.text().await.expect("body");
+    assert_eq!(text.lines().count(), 1, "another franchisee's export holds only the header: {text}");
+
+    let (status, kpis) =
+        app.send(Method::GET, "/v1/kpis?from=2026-11-01&to=2026-12-31&group_by=franchisee", &app.admin_key, None).await;
+    assert_eq!(status, 200, "{kpis}");
+    let due = &kpis["royalty_due"];
+    assert_eq!(
+        (due["billed"].as_str(), due["outstanding"].as_str(), due["drafted"].as_str(), due["statements"].as_u64()),
+        (Some("214.00"), Some("214.00"), Some("155.00"), Some(2)),
+        "{kpis}"
+    );
+    let (_, november_only) =
+        app.send(Method::GET, "/v1/kpis?from=2026-11-01&to=2026-11-30&group_by=month", &app.admin_key, None).await;
+    assert_eq!(november_only["royalty_due"]["drafted"], "0", "{november_only}");
+    assert_eq!(november_only["royalty_due"]["billed"], "214.00");
+}
+
+/// One CSV line's fields (RFC 4180 quoting; the export has no line breaks inside fields).
+fn csv_cells(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
 }

@@ -1,4 +1,4 @@
-//! `hub export sales|kpis`: writes a network's sales or KPIs to a CSV or Parquet file, after
+//! `hub export sales|kpis|royalty-statements`: writes a network's sales, KPIs or royalty statements to a CSV or Parquet file, after
 //! catching its rollups up with the change feed (so the file reflects every synced record).
 
 use std::io::{BufWriter, Write};
@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, sales_columns};
+use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, sales_columns, statements_table};
 use hub_analytics::{Analytics, GroupBy, KpiQuery};
 use hub_core::access::TenantScope;
-use hub_core::id::{LocationId, NetworkId};
-use hub_store::RollupGrouping;
+use hub_core::id::{FranchiseeId, LocationId, NetworkId};
+use hub_core::page::PageRequest;
+use hub_store::{RollupGrouping, StatementFilter};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Common;
@@ -24,6 +25,8 @@ pub enum ExportCommand {
     Sales(SalesArgs),
     /// The KPI report for FROM..=TO, grouped (one row per group, then a total row).
     Kpis(KpiArgs),
+    /// Royalty statements whose periods start FROM..=TO (one row per statement line).
+    RoyaltyStatements(StatementArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -77,6 +80,15 @@ pub struct KpiArgs {
     target: Target,
     #[arg(long, value_enum, default_value = "month")]
     group_by: Grouping,
+}
+
+#[derive(Debug, Args)]
+pub struct StatementArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Only this franchisee's statements.
+    #[arg(long, value_name = "ID")]
+    franchisee_id: Option<FranchiseeId>,
 }
 
 fn format_of(format: Format) -> ExportFormat {
@@ -165,6 +177,38 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
             let table = kpi_table(&report);
             table.write(format_of(args.target.format), create(&args.target.out)?)?.flush()?;
             eprintln!("wrote {} KPI rows and a total to {}", report.rows.len(), args.target.out.display());
+        }
+        ExportCommand::RoyaltyStatements(args) => {
+            let (analytics, scope) = prepare(&args.target).await?;
+            let filter = StatementFilter {
+                franchisee_id: args.franchisee_id,
+                period_from: Some(args.target.from),
+                period_to: Some(args.target.to),
+                ..Default::default()
+            };
+            let mut statements = Vec::new();
+            let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
+            loop {
+                let found = analytics.store().list_statements(&scope, &filter, &page).await?;
+                statements.extend(found.items);
+                match found.next_cursor {
+                    Some(cursor) => {
+                        page.after = Some(
+                            hub_core::page::decode_cursor(&cursor)
+                                .map_err(|error| anyhow::anyhow!("statement page cursor: {}", error.reason))?,
+                        )
+                    }
+                    None => break,
+                }
+            }
+            let table = statements_table(&statements);
+            table.write(format_of(args.target.format), create(&args.target.out)?)?.flush()?;
+            eprintln!(
+                "wrote {} statements ({} lines) to {}",
+                statements.len(),
+                table.rows.len(),
+                args.target.out.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

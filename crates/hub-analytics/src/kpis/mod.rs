@@ -11,8 +11,11 @@
 //!
 //! KpiQuery  { from: NaiveDate, to: NaiveDate (inclusive, local dates), group_by: GroupBy }
 //! GroupBy   Day | Week | Month | Location | Franchisee | Territory      (wire: snake_case)
-//! KpiReport { currency, from, to, group_by, rows: Vec<KpiRow>, totals: Kpis, benchmarks: Option<Benchmarks>, rollup_seq }
-//! KpiRow    { key: String, label: Option<String>, kpis: Kpis, percentiles: Option<KpiPercentiles> }
+//! KpiReport { currency, from, to, group_by, rows: Vec<KpiRow>, totals: Kpis, benchmarks: Option<Benchmarks>,
+//!             royalty_due: Option<RoyaltyDue>, rollup_seq }
+//! KpiRow    { key: String, label: Option<String>, kpis: Kpis, percentiles: Option<KpiPercentiles>,
+//!             royalty_due: Option<RoyaltyDue> /* franchisee rows */ }
+//! RoyaltyDue { billed, outstanding, drafted: Decimal, statements: u64 }   // network currency
 //! Kpis      { gross_sales, net_sales, tips, tax, discounts, refunds: Decimal, transactions: u64,
 //!             average_ticket: Decimal, appointments: u64, no_show_rate: Option<f64>,
 //!             staff_utilisation: Option<f64>, new_customers: u64, returning_customers: u64,
@@ -66,8 +69,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use hub_core::access::TenantScope;
 use hub_core::page::PageRequest;
+use hub_core::royalties::{RoyaltyStatement, StatementStatus};
 use hub_core::tenancy::Currency;
-use hub_store::{RollupFigures, RollupGrouping, Store};
+use hub_store::{RollupFigures, RollupGrouping, StatementFilter, Store};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -207,6 +211,47 @@ pub struct KpiRow {
     pub kpis: Kpis,
     /// For location rows: the location's percentile rank in the network per KPI.
     pub percentiles: Option<KpiPercentiles>,
+    /// For franchisee rows: the franchisee's royalties for the periods in the range.
+    pub royalty_due: Option<RoyaltyDue>,
+}
+
+/// Royalties on the statements whose periods start within a report's range, consolidated to the
+/// network currency at each statement's stored rate. Statements are per franchisee, so this is
+/// reported for the whole scope and per franchisee row, not per location or date row; a
+/// location's scope has no statements of its own and gets none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct RoyaltyDue {
+    /// What issued and paid statements charge for those periods.
+    #[schema(value_type = String, example = "1824.50")]
+    pub billed: Decimal,
+    /// What issued statements still owe: the invoice balance read back from accounting when
+    /// there is one, else the statement's total.
+    #[schema(value_type = String)]
+    pub outstanding: Decimal,
+    /// What draft statements (computed, not issued) come to.
+    #[schema(value_type = String)]
+    pub drafted: Decimal,
+    /// Statements counted (any status).
+    pub statements: u64,
+}
+
+impl RoyaltyDue {
+    fn add(&mut self, statement: &RoyaltyStatement) {
+        let total = statement.consolidated.total;
+        let to_network = |amount: Decimal| match &statement.consolidated.rate {
+            Some(rate) => (amount * rate.rate).round_dp(2),
+            None => amount,
+        };
+        self.statements += 1;
+        match statement.status {
+            StatementStatus::Draft => self.drafted += total,
+            StatementStatus::Issued => {
+                self.billed += total;
+                self.outstanding += statement.invoice_balance.map_or(total, to_network);
+            }
+            StatementStatus::Paid => self.billed += total,
+        }
+    }
 }
 
 /// KPIs for a range, grouped, with totals and (by location) network benchmarks.
@@ -225,6 +270,8 @@ pub struct KpiReport {
     pub totals: Kpis,
     /// With `group_by=location`: the network's distribution per KPI (no shop named).
     pub benchmarks: Option<Benchmarks>,
+    /// Royalties for the periods starting in the range (network and franchisee scopes).
+    pub royalty_due: Option<RoyaltyDue>,
     /// The change-feed position the rollups had folded in when read (freshness).
     pub rollup_seq: i64,
 }
@@ -264,8 +311,28 @@ impl Analytics {
                 label: labels.get(&group.key).cloned(),
                 kpis: Kpis::from_figures(&group.figures),
                 percentiles: None,
+                royalty_due: None,
             })
             .collect();
+        let royalty_due = match scope.location_id {
+            Some(_) => None,
+            None => {
+                let by_franchisee = self.royalties(scope, query).await?;
+                if query.group_by == GroupBy::Franchisee {
+                    for row in &mut rows {
+                        row.royalty_due = Some(by_franchisee.get(&row.key).cloned().unwrap_or_default());
+                    }
+                }
+                let mut total = RoyaltyDue::default();
+                for due in by_franchisee.values() {
+                    total.billed += due.billed;
+                    total.outstanding += due.outstanding;
+                    total.drafted += due.drafted;
+                    total.statements += due.statements;
+                }
+                Some(total)
+            }
+        };
         let mut benchmarks = None;
         if query.group_by == GroupBy::Location {
             let network_groups = if scope.franchisee_id.is_none() {
@@ -291,8 +358,34 @@ impl Analytics {
             rows,
             totals: Kpis::from_figures(&totals),
             benchmarks,
+            royalty_due,
             rollup_seq,
         })
+    }
+
+    /// Royalties per franchisee (by id) on the statements of periods starting in the range.
+    async fn royalties(
+        &self,
+        scope: &TenantScope,
+        query: &KpiQuery,
+    ) -> Result<HashMap<String, RoyaltyDue>, AnalyticsError> {
+        let filter = StatementFilter { period_from: Some(query.from), period_to: Some(query.to), ..Default::default() };
+        let mut due: HashMap<String, RoyaltyDue> = HashMap::new();
+        let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
+        loop {
+            let found = self.store.list_statements(scope, &filter, &page).await?;
+            for statement in &found.items {
+                due.entry(statement.franchisee_id.to_string()).or_default().add(statement);
+            }
+            match found.next_cursor {
+                Some(cursor) => {
+                    page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
+                        AnalyticsError::Store(hub_store::StoreError::Corrupt(format!("page cursor: {}", error.reason)))
+                    })?)
+                }
+                None => return Ok(due),
+            }
+        }
     }
 
     /// Names of the groups a report shows, by key.

@@ -7,9 +7,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use hub_analytics::KpiQuery;
-use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, sales_columns};
+use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, sales_columns, statements_table};
 use hub_core::access::Permission;
-use hub_core::id::LocationId;
+use hub_core::id::{FranchiseeId, LocationId};
+use hub_core::page::PageRequest;
+use hub_core::royalties::StatementStatus;
+use hub_store::StatementFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +24,7 @@ use crate::extract::{Auth, Query};
 use crate::problem::{ApiError, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_sales)).routes(routes!(export_kpis))
+    OpenApiRouter::new().routes(routes!(export_sales)).routes(routes!(export_kpis)).routes(routes!(export_statements))
 }
 
 fn parse_format(text: Option<&str>) -> Result<ExportFormat, ApiError> {
@@ -115,4 +118,73 @@ async fn export_kpis(
     let report = state.analytics.kpis(&principal.scope, &query).await?;
     let bytes = kpi_table(&report).write(format, Vec::new())?;
     Ok(file(format, format!("kpis-{}-{}-{}", query.group_by.as_str(), query.from, query.to), bytes))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct StatementExportParams {
+    /// Only periods starting on or after this day.
+    #[param(value_type = Option<String>, example = "2026-01-01")]
+    period_from: Option<NaiveDate>,
+    /// Only periods starting on or before this day.
+    #[param(value_type = Option<String>, example = "2026-12-01")]
+    period_to: Option<NaiveDate>,
+    /// Only this franchisee's statements.
+    franchisee_id: Option<FranchiseeId>,
+    /// `draft`, `issued` or `paid`.
+    status: Option<String>,
+    /// `csv` (default) or `parquet`.
+    format: Option<String>,
+}
+
+/// Royalty statements in the caller's scope as a file: one row per statement line with the
+/// statement's period, status, totals (own and network currency) and invoice, newest periods
+/// last (the list's order).
+#[utoipa::path(get, path = "/v1/exports/royalty-statements", tag = "royalties", params(StatementExportParams),
+    responses((status = 200, description = "A CSV (`text/csv`) or Parquet (`application/vnd.apache.parquet`) file",
+               content_type = "text/csv"),
+              (status = "4XX", body = Problem)))]
+async fn export_statements(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<StatementExportParams>,
+) -> Result<Response, ApiError> {
+    let principal = auth.require(Permission::ReadRoyalties)?;
+    let format = parse_format(params.format.as_deref())?;
+    let status = match params.status.as_deref() {
+        None => None,
+        Some("draft") => Some(StatementStatus::Draft),
+        Some("issued") => Some(StatementStatus::Issued),
+        Some("paid") => Some(StatementStatus::Paid),
+        Some(other) => return Err(ApiError::field("status", format!("`{other}` is not one of draft, issued, paid"))),
+    };
+    if let (Some(from), Some(to)) = (params.period_from, params.period_to)
+        && from > to
+    {
+        return Err(ApiError::field("period_to", format!("{to} is before period_from ({from})")));
+    }
+    let filter = StatementFilter {
+        franchisee_id: params.franchisee_id,
+        period_start: None,
+        period_from: params.period_from,
+        period_to: params.period_to,
+        status,
+    };
+    let mut statements = Vec::new();
+    let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
+    loop {
+        let found = state.store.list_statements(&principal.scope, &filter, &page).await?;
+        statements.extend(found.items);
+        match found.next_cursor {
+            Some(cursor) => {
+                page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
+                    ApiError::new(hub_core::ErrorCode::Internal, format!("statement page cursor: {}", error.reason))
+                })?)
+            }
+            None => break,
+        }
+    }
+    let bytes = statements_table(&statements).write(format, Vec::new())?;
+    Ok(file(format, "royalty-statements".to_owned(), bytes))
 }
