@@ -119,7 +119,11 @@ impl Table {
     /// Refuses a row of the wrong width or with a value of the wrong kind.
     pub fn check_row(columns: &[Column], row: &[Value]) -> Result<(), AnalyticsError> {
         if row.len() != columns.len() {
-            return Err(AnalyticsError::Export(format!("a row has {} values for {} columns", row.len(), columns.len())));
+            return Err(AnalyticsError::Export(format!(
+                "a row has {} values for {} columns",
+                row.len(),
+                columns.len()
+            )));
         }
         match columns.iter().zip(row).find(|(column, value)| !value.fits(column.kind)) {
             Some((column, value)) => {
@@ -269,16 +273,12 @@ mod parquet_writer {
             let (physical, logical) = match column.kind {
                 ColumnKind::Text => (PhysicalType::BYTE_ARRAY, Some(LogicalType::String)),
                 ColumnKind::Integer => (PhysicalType::INT64, None),
-                ColumnKind::Decimal => (
-                    PhysicalType::INT64,
-                    Some(LogicalType::decimal(PARQUET_MONEY_SCALE as i32, 18)),
-                ),
+                ColumnKind::Decimal => {
+                    (PhysicalType::INT64, Some(LogicalType::decimal(PARQUET_MONEY_SCALE as i32, 18)))
+                }
                 ColumnKind::Float => (PhysicalType::DOUBLE, None),
                 ColumnKind::Date => (PhysicalType::INT32, Some(LogicalType::Date)),
-                ColumnKind::Timestamp => (
-                    PhysicalType::INT64,
-                    Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
-                ),
+                ColumnKind::Timestamp => (PhysicalType::INT64, Some(LogicalType::timestamp(true, TimeUnit::MICROS))),
             };
             let mut builder = Type::primitive_type_builder(&column.name, physical)
                 .with_repetition(Repetition::OPTIONAL)
@@ -292,8 +292,12 @@ mod parquet_writer {
     }
 
     fn units(amount: Decimal) -> Result<i64, AnalyticsError> {
-        let scaled = amount.round_dp(PARQUET_MONEY_SCALE) * Decimal::from(10_i64.pow(PARQUET_MONEY_SCALE));
-        i64::try_from(scaled.trunc()).map_err(|_| AnalyticsError::Export(format!("{amount} exceeds DECIMAL(18, 4)")))
+        let too_large = || AnalyticsError::Export(format!("{amount} exceeds DECIMAL(18, 4)"));
+        let scaled = amount
+            .round_dp(PARQUET_MONEY_SCALE)
+            .checked_mul(Decimal::from(10_i64.pow(PARQUET_MONEY_SCALE)))
+            .ok_or_else(too_large)?;
+        i64::try_from(scaled.trunc()).map_err(|_| too_large())
     }
 
     pub(super) struct ParquetSink<W: Write + Send> {
@@ -332,7 +336,9 @@ mod parquet_writer {
                                 _ => None,
                             })
                             .collect();
-                        out.typed::<ByteArrayType>().write_batch(&values, Some(&levels), None).map_err(parquet_error)?;
+                        out.typed::<ByteArrayType>()
+                            .write_batch(&values, Some(&levels), None)
+                            .map_err(parquet_error)?;
                     }
                     ColumnKind::Integer | ColumnKind::Decimal | ColumnKind::Timestamp => {
                         let mut values = Vec::with_capacity(rows.len());
@@ -454,7 +460,14 @@ impl Analytics {
         loop {
             let page = self
                 .store()
-                .sales_by_day(scope, export.from, export.to, export.location_id.as_ref(), after.as_ref(), SALES_PER_CHUNK)
+                .sales_by_day(
+                    scope,
+                    export.from,
+                    export.to,
+                    export.location_id.as_ref(),
+                    after.as_ref(),
+                    SALES_PER_CHUNK,
+                )
                 .await?;
             let Some(last) = page.last() else { return Ok(writer.rows()) };
             after = Some(DayCursor { day: last.day, record_id: last.record.id.clone() });
@@ -540,7 +553,8 @@ pub fn kpi_table(report: &KpiReport) -> Table {
     let count = |value: u64| Value::Integer(i64::try_from(value).unwrap_or(i64::MAX));
     let mut table = Table::new(columns);
     let currency = report.currency.as_str();
-    let rows = report.rows.iter().map(|row| (row.key.as_str(), row.label.as_deref(), &row.kpis, row.percentiles.as_ref()));
+    let rows =
+        report.rows.iter().map(|row| (row.key.as_str(), row.label.as_deref(), &row.kpis, row.percentiles.as_ref()));
     let total = std::iter::once(("total", None, &report.totals, None));
     for (key, label, kpis, percentiles) in rows.chain(total) {
         let mut cells = vec![
@@ -607,7 +621,14 @@ mod tests {
             Value::Date(day),
             Value::Timestamp(at),
         ]);
-        table.rows.push(vec![Value::Null, Value::Null, Value::Decimal(Decimal::new(-5, 2)), Value::Null, Value::Null, Value::Null]);
+        table.rows.push(vec![
+            Value::Null,
+            Value::Null,
+            Value::Decimal(Decimal::new(-5, 2)),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]);
         table
     }
 

@@ -40,7 +40,8 @@ async fn direct_net_by_day(store: &dyn Store, network: &NetworkId) -> BTreeMap<S
     for location in store.list_locations(&scope, &PageRequest::first()).await.expect("locations").items {
         zones.insert(location.id.clone(), location.time_zone.tz());
     }
-    let sales = store.list_records(&scope, &RecordFilter::model(Model::Sale), &PageRequest::first()).await.expect("sales");
+    let sales =
+        store.list_records(&scope, &RecordFilter::model(Model::Sale), &PageRequest::first()).await.expect("sales");
     let mut by_day = BTreeMap::new();
     for record in sales.items {
         let sale: Sale = serde_json::from_value(record.data).expect("a sale");
@@ -102,9 +103,23 @@ async fn rollups_match_hand_computed_figures_across_time_zones_refunds_and_delet
         &chicago,
         Model::Appointment,
         vec![
-            ("A1", RecordData::Appointment(appointment("2026-03-10T15:00:00Z", 60, AppointmentStatus::Booked, Some("ada")))),
-            ("A2", RecordData::Appointment(appointment("2026-03-10T17:00:00Z", 30, AppointmentStatus::NoShow, Some("cy")))),
-            ("A3", RecordData::Appointment(appointment("2026-03-10T18:00:00Z", 45, AppointmentStatus::Cancelled, None))),
+            (
+                "A1",
+                RecordData::Appointment(appointment(
+                    "2026-03-10T15:00:00Z",
+                    60,
+                    AppointmentStatus::Booked,
+                    Some("ada"),
+                )),
+            ),
+            (
+                "A2",
+                RecordData::Appointment(appointment("2026-03-10T17:00:00Z", 30, AppointmentStatus::NoShow, Some("cy"))),
+            ),
+            (
+                "A3",
+                RecordData::Appointment(appointment("2026-03-10T18:00:00Z", 45, AppointmentStatus::Cancelled, None)),
+            ),
         ],
         vec![],
     )
@@ -169,7 +184,8 @@ async fn rollups_match_hand_computed_figures_across_time_zones_refunds_and_delet
     }
     let months = analytics.kpis(&scope, &query("2026-03-01", "2026-03-31", GroupBy::Month)).await.expect("months");
     assert_eq!(months.rows[0].key, "2026-03");
-    let locations = analytics.kpis(&scope, &query("2026-03-01", "2026-03-31", GroupBy::Location)).await.expect("by shop");
+    let locations =
+        analytics.kpis(&scope, &query("2026-03-01", "2026-03-31", GroupBy::Location)).await.expect("by shop");
     let labels: Vec<&str> = locations.rows.iter().filter_map(|row| row.label.as_deref()).collect();
     assert_eq!(labels.len(), 2);
     assert!(labels.contains(&"North Main St") && labels.contains(&"East Main St"), "{labels:?}");

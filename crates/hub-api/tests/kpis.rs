@@ -64,8 +64,12 @@ async fn write_sales(app: &TestApp, franchisee: &FranchiseeId, location: &Locati
         .map(|(id, sale)| {
             let data = RecordData::Sale(sale);
             let json = data.to_json();
-            let source =
-                SourceRecord { external_id: id.into(), remote_updated_at: None, provider_location_id: None, data: data.clone() };
+            let source = SourceRecord {
+                external_id: id.into(),
+                remote_updated_at: None,
+                provider_location_id: None,
+                data: data.clone(),
+            };
             RecordUpsert {
                 external_id: id.into(),
                 franchisee_id: Some(franchisee.clone()),
@@ -105,7 +109,10 @@ async fn two_shops(app: &TestApp) -> [(FranchiseeId, LocationId); 2] {
         app,
         &north.0,
         &north.1,
-        vec![("N1", sale("2026-03-10T15:00:00Z", "40.00", "ada")), ("N2", sale("2026-03-11T15:00:00Z", "20.00", "ada"))],
+        vec![
+            ("N1", sale("2026-03-10T15:00:00Z", "40.00", "ada")),
+            ("N2", sale("2026-03-11T15:00:00Z", "20.00", "ada")),
+        ],
     )
     .await;
     write_sales(app, &south.0, &south.1, vec![("S1", sale("2026-03-10T16:00:00Z", "90.00", "bob"))]).await;
@@ -145,7 +152,8 @@ async fn kpis_follow_the_contract_within_scope(app: TestApp) {
     assert_eq!(days, vec!["2026-03-10", "2026-03-11"], "group_by defaults to day; local days (Chicago)");
 
     // A franchisee sees its own shop; with two shops a distribution would name the other: none.
-    let franchisee = app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), south.0.clone())).await;
+    let franchisee =
+        app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), south.0.clone())).await;
     let (status, own) = app.send(Method::GET, path, &franchisee, None).await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own["rows"].as_array().map(Vec::len), Some(1));
@@ -155,9 +163,13 @@ async fn kpis_follow_the_contract_within_scope(app: TestApp) {
     assert!(own["benchmarks"].is_null());
     assert!(!own.to_string().contains(north.1.as_str()), "the other shop is never named");
     let manager = app
-        .mint_key(Role::LocationManager, TenantScope::location(app.network_id.clone(), north.0.clone(), north.1.clone()))
+        .mint_key(
+            Role::LocationManager,
+            TenantScope::location(app.network_id.clone(), north.0.clone(), north.1.clone()),
+        )
         .await;
-    let (_, shop) = app.send(Method::GET, "/v1/kpis?from=2026-03-01&to=2026-03-31&group_by=franchisee", &manager, None).await;
+    let (_, shop) =
+        app.send(Method::GET, "/v1/kpis?from=2026-03-01&to=2026-03-31&group_by=franchisee", &manager, None).await;
     assert_eq!(shop["totals"]["net_sales"], "60.00");
 
     // An analyst sees the aggregates, and no customer identifiers appear anywhere.
@@ -203,10 +215,7 @@ async fn exports_round_trip_as_csv_and_parquet(app: TestApp) {
         .expect("csv export");
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-    assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"sales-2026-03-01-2026-03-31.csv\""
-    );
+    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"sales-2026-03-01-2026-03-31.csv\"");
     let text = response.text().await.expect("body");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "a header and three sales: {text}");
@@ -250,7 +259,8 @@ async fn exports_round_trip_as_csv_and_parquet(app: TestApp) {
     assert_eq!(nets, vec![Decimal::new(2000, 2), Decimal::new(4000, 2)]);
 
     // A franchisee cannot export another franchisee's shop.
-    let franchisee = app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), south.0.clone())).await;
+    let franchisee =
+        app.mint_key(Role::FranchiseeAdmin, TenantScope::franchisee(app.network_id.clone(), south.0.clone())).await;
     let (status, _) = app.send(Method::GET, &path, &franchisee, None).await;
     assert_eq!(status, 404);
 
@@ -268,7 +278,12 @@ async fn exports_round_trip_as_csv_and_parquet(app: TestApp) {
     let text = response.text().await.expect("body");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "header, two shops, total: {text}");
-    assert!(lines[0].starts_with("key,label,currency,gross_sales,net_sales") && lines[0].contains("net_sales_percentile"));
+    assert!(
+        lines[0].starts_with("key,label,currency,gross_sales,net_sales") && lines[0].contains("net_sales_percentile")
+    );
     let total = lines.iter().find(|line| line.starts_with("total,")).expect("a total row");
-    assert!(total.contains(&format!(",USD,{0},{0},", report["totals"]["gross_sales"].as_str().expect("gross"))), "{total}");
+    assert!(
+        total.contains(&format!(",USD,{0},{0},", report["totals"]["gross_sales"].as_str().expect("gross"))),
+        "{total}"
+    );
 }

@@ -19,9 +19,7 @@ use hub_analytics::{Analytics, GroupBy, KpiQuery};
 use hub_core::access::{NewApiKey, Role, TenantScope};
 use hub_core::id::{ConnectionId, FranchiseeId, LocationId, NetworkId};
 use hub_core::page::PageRequest;
-use hub_core::records::{
-    Appointment, AppointmentStatus, Model, RecordData, Sale, SourceRecord, SyncMode, Timecard,
-};
+use hub_core::records::{Appointment, AppointmentStatus, Model, RecordData, Sale, SourceRecord, SyncMode, Timecard};
 use hub_core::tenancy::{Currency, Name, NewFranchisee, NewLocation, NewTerritory, TimeZone};
 use hub_store::{ChangeContext, NewSyncRun, RecordFilter, RecordUpsert, Store, SyncCheckpoint, SyncPage};
 use hub_vault::{ApiKeyHasher, Keyring};
@@ -222,13 +220,20 @@ impl Dice {
 
 fn local(zone: &TimeZone, day: NaiveDate, minute_of_day: u32) -> DateTime<Utc> {
     let naive = day.and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0).expect("a time of day");
-    zone.tz().from_local_datetime(&naive).earliest().map_or_else(|| Utc.from_utc_datetime(&naive), |at| at.with_timezone(&Utc))
+    zone.tz()
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| Utc.from_utc_datetime(&naive), |at| at.with_timezone(&Utc))
 }
 
 fn upsert(external_id: String, franchisee: &FranchiseeId, location: &LocationId, data: RecordData) -> RecordUpsert {
     let json = data.to_json();
-    let source =
-        SourceRecord { external_id: external_id.clone(), remote_updated_at: None, provider_location_id: None, data: data.clone() };
+    let source = SourceRecord {
+        external_id: external_id.clone(),
+        remote_updated_at: None,
+        provider_location_id: None,
+        data: data.clone(),
+    };
     RecordUpsert {
         external_id,
         franchisee_id: Some(franchisee.clone()),
@@ -318,7 +323,8 @@ async fn generate(
             timecards.push(upsert(format!("T{offset}"), franchisee, location, RecordData::Timecard(timecard)));
         }
         sales += sale_rows.len() as u64;
-        for (model, rows) in [(Model::Sale, sale_rows), (Model::Appointment, other_rows), (Model::Timecard, timecards)] {
+        for (model, rows) in [(Model::Sale, sale_rows), (Model::Appointment, other_rows), (Model::Timecard, timecards)]
+        {
             let mut rows = rows;
             while !rows.is_empty() {
                 let rest = rows.split_off(rows.len().min(PAGE_RECORDS));
@@ -383,7 +389,12 @@ fn query_mix(network: &Network, first: NaiveDate, last: NaiveDate) -> Vec<MixQue
     .collect()
 }
 
-async fn mint(store: &dyn Store, keyring: &Keyring, network: &NetworkId, scope: &TenantScope) -> anyhow::Result<String> {
+async fn mint(
+    store: &dyn Store,
+    keyring: &Keyring,
+    network: &NetworkId,
+    scope: &TenantScope,
+) -> anyhow::Result<String> {
     let role = match scope.kind() {
         hub_core::access::ScopeKind::Network => Role::NetworkAdmin,
         hub_core::access::ScopeKind::Franchisee => Role::FranchiseeAdmin,
@@ -412,7 +423,10 @@ async fn measure(
     addr: std::net::SocketAddr,
 ) -> anyhow::Result<Measured> {
     anyhow::ensure!(addr.ip().is_loopback(), "benchmarks only send traffic to loopback");
-    let mut mix: Vec<MixQuery> = mix.iter().map(|m| MixQuery { name: m.name.clone(), scope: m.scope.clone(), query: m.query, key: None }).collect();
+    let mut mix: Vec<MixQuery> = mix
+        .iter()
+        .map(|m| MixQuery { name: m.name.clone(), scope: m.scope.clone(), query: m.query, key: None })
+        .collect();
     for entry in &mut mix {
         entry.key = Some(if entry.scope.kind() == hub_core::access::ScopeKind::Network {
             network.bearer.expose_secret().to_owned()
@@ -450,7 +464,8 @@ async fn measure(
             }
         }
     }
-    let by_query = mix.iter().zip(&per_query).map(|(entry, histogram)| (entry.name.clone(), ms(histogram, 0.99))).collect();
+    let by_query =
+        mix.iter().zip(&per_query).map(|(entry, histogram)| (entry.name.clone(), ms(histogram, 0.99))).collect();
     Ok((in_process, http, by_query))
 }
 

@@ -151,7 +151,8 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
                 ProgressStyle::with_template("exporting sales [{bar:30}] {pos}/{len} ({eta})")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let mut writer = TableWriter::new(format_of(args.target.format), sales_columns(), create(&args.target.out)?)?;
+            let mut writer =
+                TableWriter::new(format_of(args.target.format), sales_columns(), create(&args.target.out)?)?;
             let rows = analytics.export_sales(&scope, &export, &mut writer, |rows| bar.set_position(rows)).await?;
             bar.finish_and_clear();
             writer.finish()?.flush()?;

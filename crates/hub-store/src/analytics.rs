@@ -242,10 +242,9 @@ pub fn month_start(day: NaiveDate) -> NaiveDate {
 
 /// Money as stored: an integer of 1/10 000 units (rounded half to even beyond that).
 pub(crate) fn to_units(amount: Decimal, field: &str) -> StoreResult<i64> {
-    let scaled = amount.round_dp(MONEY_SCALE) * Decimal::from(10_000);
-    i64::try_from(scaled.trunc()).map_err(|_| {
-        StoreError::Invalid(hub_core::ValidationError::new("is too large for the rollups").for_field(field))
-    })
+    let too_large = || StoreError::Invalid(hub_core::ValidationError::new("is too large for the rollups").for_field(field));
+    let scaled = amount.round_dp(MONEY_SCALE).checked_mul(Decimal::from(10_000)).ok_or_else(too_large)?;
+    i64::try_from(scaled.trunc()).map_err(|_| too_large())
 }
 
 /// Stored units back to money, with at least two decimal places (`12.50`, `0.125`).
@@ -313,10 +312,7 @@ mod tests {
     fn a_range_is_covered_by_whole_months_and_edge_days() {
         let (months, edges) = cover(date("2026-01-15"), date("2026-04-03"), month_start, next_month);
         assert_eq!(months, Some((date("2026-02-01"), date("2026-03-01"))));
-        assert_eq!(
-            edges,
-            vec![(date("2026-01-15"), date("2026-01-31")), (date("2026-04-01"), date("2026-04-03"))]
-        );
+        assert_eq!(edges, vec![(date("2026-01-15"), date("2026-01-31")), (date("2026-04-01"), date("2026-04-03"))]);
         let (months, edges) = cover(date("2026-02-01"), date("2026-02-28"), month_start, next_month);
         assert_eq!(months, Some((date("2026-02-01"), date("2026-02-01"))));
         assert!(edges.is_empty());
@@ -325,10 +321,7 @@ mod tests {
         assert_eq!(edges, vec![(date("2026-02-03"), date("2026-02-20"))]);
         let (weeks, edges) = cover(date("2026-11-25"), date("2026-12-09"), week_start, next_week);
         assert_eq!(weeks, Some((date("2026-11-30"), date("2026-11-30"))));
-        assert_eq!(
-            edges,
-            vec![(date("2026-11-25"), date("2026-11-29")), (date("2026-12-07"), date("2026-12-09"))]
-        );
+        assert_eq!(edges, vec![(date("2026-11-25"), date("2026-11-29")), (date("2026-12-07"), date("2026-12-09"))]);
     }
 
     #[test]

@@ -106,15 +106,7 @@ impl ChangeContext {
 /// Everything the hub keeps. Handlers hold an `Arc<dyn Store>` and never see SQL.
 #[async_trait]
 pub trait Store:
-    AnalyticsStore
-    + ConnectionStore
-    + JobStore
-    + OutboundStateStore
-    + RecordStore
-    + WebhookStore
-    + Send
-    + Sync
-    + 'static
+    AnalyticsStore + ConnectionStore + JobStore + OutboundStateStore + RecordStore + WebhookStore + Send + Sync + 'static
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

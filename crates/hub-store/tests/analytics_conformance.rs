@@ -20,6 +20,7 @@ hub_store::tests_on_both_backends!(
     a_moved_or_removed_fact_updates_both_buckets,
     first_visits_make_new_and_returning_customers,
     the_cursor_moves_only_from_where_it_is,
+    a_batch_that_fails_midway_changes_nothing,
     reads_are_scoped_and_sales_page_by_day,
 );
 
@@ -100,12 +101,24 @@ async fn apply(store: &dyn Store, network: &NetworkId, facts: Vec<RollupFact>, t
     let mut all: Vec<RecordId> = facts.iter().map(|f| f.record_id.clone()).collect();
     all.extend(touched);
     store
-        .apply_rollup(RollupBatch { network_id: network.clone(), from_seq: from, to_seq: from + 1, touched: all, facts })
+        .apply_rollup(RollupBatch {
+            network_id: network.clone(),
+            from_seq: from,
+            to_seq: from + 1,
+            touched: all,
+            facts,
+        })
         .await
         .expect("apply rollup");
 }
 
-async fn groups(store: &dyn Store, scope: &TenantScope, from: &str, to: &str, grouping: RollupGrouping) -> Vec<(String, RollupFigures)> {
+async fn groups(
+    store: &dyn Store,
+    scope: &TenantScope,
+    from: &str,
+    to: &str,
+    grouping: RollupGrouping,
+) -> Vec<(String, RollupFigures)> {
     store
         .rollup_groups(scope, date(from), date(to), grouping)
         .await
@@ -202,10 +215,7 @@ async fn first_visits_make_new_and_returning_customers(store: Arc<dyn Store>) {
     let days = groups(&*store, &scope, "2026-05-01", "2026-06-30", RollupGrouping::Day).await;
     let counts: Vec<(&str, i64, i64)> =
         days.iter().map(|(k, f)| (k.as_str(), f.new_customers, f.returning_customers)).collect();
-    assert_eq!(
-        counts,
-        vec![("2026-05-20", 1, 0), ("2026-06-01", 0, 1), ("2026-06-05", 0, 1), ("2026-06-07", 1, 1)]
-    );
+    assert_eq!(counts, vec![("2026-05-20", 1, 0), ("2026-06-01", 0, 1), ("2026-06-05", 0, 1), ("2026-06-07", 1, 1)]);
     let month = groups(&*store, &scope, "2026-05-01", "2026-06-30", RollupGrouping::Total).await;
     assert_eq!(month[0].1.new_customers, 2, "each customer is new once");
 }
@@ -258,19 +268,20 @@ async fn reads_are_scoped_and_sales_page_by_day(store: Arc<dyn Store>) {
         .await
         .expect("run");
     store.start_sync_run(&net.network, &run.id).await.expect("start");
-    let upserts: Vec<RecordUpsert> = [(a, &net.franchisees[0], "S1"), (a, &net.franchisees[0], "S2"), (b, &net.franchisees[1], "S3")]
-        .into_iter()
-        .map(|(location, franchisee, id)| RecordUpsert {
-            external_id: id.into(),
-            franchisee_id: Some(franchisee.clone()),
-            location_id: Some(location.clone()),
-            provider_location_id: None,
-            occurred_at: None,
-            remote_updated_at: None,
-            data: format!(r#"{{"id":"{id}"}}"#),
-            content_hash: id.into(),
-        })
-        .collect();
+    let upserts: Vec<RecordUpsert> =
+        [(a, &net.franchisees[0], "S1"), (a, &net.franchisees[0], "S2"), (b, &net.franchisees[1], "S3")]
+            .into_iter()
+            .map(|(location, franchisee, id)| RecordUpsert {
+                external_id: id.into(),
+                franchisee_id: Some(franchisee.clone()),
+                location_id: Some(location.clone()),
+                provider_location_id: None,
+                occurred_at: None,
+                remote_updated_at: None,
+                data: format!(r#"{{"id":"{id}"}}"#),
+                content_hash: id.into(),
+            })
+            .collect();
     store
         .apply_sync_page(SyncPage {
             network_id: net.network.clone(),
@@ -320,8 +331,42 @@ async fn reads_are_scoped_and_sales_page_by_day(store: Arc<dyn Store>) {
     let north_sales =
         store.sales_by_day(&north, date("2026-08-01"), date("2026-08-31"), None, None, 10).await.expect("page");
     assert_eq!(north_sales.len(), 2, "scope filters exports too");
-    let only_b = store.sales_by_day(&scope, date("2026-08-01"), date("2026-08-31"), Some(b), None, 10).await.expect("page");
+    let only_b =
+        store.sales_by_day(&scope, date("2026-08-01"), date("2026-08-31"), Some(b), None, 10).await.expect("page");
     assert_eq!(only_b.iter().map(|d| d.record.external_id.as_str()).collect::<Vec<_>>(), vec!["S3"]);
-    let by_id = store.records_by_id(&north, &records.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await.expect("ids");
+    let by_id =
+        store.records_by_id(&north, &records.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await.expect("ids");
     assert_eq!(by_id.len(), 2, "records by id are scoped");
+}
+
+async fn a_batch_that_fails_midway_changes_nothing(store: Arc<dyn Store>) {
+    let net = net(&*store).await;
+    let kept = sale(&net.locations[0], "2026-09-01", 10, Some("c:ada"));
+    apply(&*store, &net.network, vec![kept.clone()], vec![]).await;
+    let scope = TenantScope::network(net.network.clone());
+    let before = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Day).await;
+    let cursor = store.rollup_cursor(&net.network).await.expect("cursor");
+
+    // The batch moves the cursor and deletes the record's old fact before it meets an amount the
+    // rollups cannot hold: the whole transaction must roll back, as after a crash.
+    let mut broken = sale(&net.locations[0], "2026-09-02", 10, Some("c:ada"));
+    broken.record_id = kept.record_id.clone();
+    broken.figures.net = Decimal::MAX;
+    let failed = store
+        .apply_rollup(RollupBatch {
+            network_id: net.network.clone(),
+            from_seq: cursor,
+            to_seq: cursor + 5,
+            touched: vec![kept.record_id.clone()],
+            facts: vec![broken],
+        })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Invalid(_))), "{failed:?}");
+    assert_eq!(store.rollup_cursor(&net.network).await.expect("cursor"), cursor, "the cursor did not move");
+    let after = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Day).await;
+    assert_eq!(after, before, "no bucket changed");
+    // The same changes applied properly afterwards land once.
+    apply(&*store, &net.network, vec![kept], vec![]).await;
+    let total = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Total).await;
+    assert_eq!((total[0].1.transactions, total[0].1.new_customers), (1, 1));
 }

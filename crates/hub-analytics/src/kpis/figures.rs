@@ -25,7 +25,8 @@ impl Kpis {
     /// The KPIs of summed figures (see the module docs for the definitions).
     pub fn from_figures(figures: &RollupFigures) -> Self {
         let average_ticket = if figures.transactions > 0 {
-            (figures.net / Decimal::from(figures.transactions)).round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
+            (figures.net / Decimal::from(figures.transactions))
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
         } else {
             Decimal::new(0, 2)
         };

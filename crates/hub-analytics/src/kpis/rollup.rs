@@ -149,8 +149,7 @@ impl Analytics {
             let known = placement.as_ref().expect("placement was just read");
             facts = records.iter().filter_map(|record| fact_of(record, known)).collect();
         }
-        let batch =
-            RollupBatch { network_id: network_id.clone(), from_seq: cursor, to_seq: last, touched, facts };
+        let batch = RollupBatch { network_id: network_id.clone(), from_seq: cursor, to_seq: last, touched, facts };
         match self.store.apply_rollup(batch).await {
             Ok(outcome) => Ok(Some(RollupProgress {
                 changes: changes.len() as u64,

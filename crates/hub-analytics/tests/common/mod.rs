@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use hub_core::access::TenantScope;
 use hub_core::id::{ConnectionId, FranchiseeId, LocationId, NetworkId};
 use hub_core::records::{
-    Appointment, AppointmentStatus, Model, RecordData, RefundStatus, Sale, SaleRefund, SourceRecord, SyncMode,
-    Timecard,
+    Appointment, AppointmentStatus, Model, RecordData, RefundStatus, Sale, SaleRefund, SourceRecord, SyncMode, Timecard,
 };
 use hub_core::tenancy::{Currency, Name, NewFranchisee, NewLocation, TimeZone};
 use hub_store::{ChangeContext, NewSyncRun, RecordUpsert, Store, SyncCheckpoint, SyncPage};

@@ -133,7 +133,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             counts.into_iter().map(|(model, count)| (model.collection(), count)).collect();
         let today = chrono::Utc::now().date_naive();
         let totals = store
-            .rollup_groups(&scope, today - chrono::Days::new(3 * 366), today + chrono::Days::new(1), hub_store::RollupGrouping::Total)
+            .rollup_groups(
+                &scope,
+                today - chrono::Days::new(3 * 366),
+                today + chrono::Days::new(1),
+                hub_store::RollupGrouping::Total,
+            )
             .await?;
         let transactions: i64 = totals.iter().map(|group| group.figures.transactions).sum();
         let net_sales: rust_decimal::Decimal = totals.iter().map(|group| group.figures.net).sum();
