@@ -293,8 +293,12 @@ mod parquet_writer {
     }
 
     fn units(amount: Decimal) -> Result<i64, AnalyticsError> {
-        let scaled = amount.round_dp(PARQUET_MONEY_SCALE) * Decimal::from(10_i64.pow(PARQUET_MONEY_SCALE));
-        i64::try_from(scaled.trunc()).map_err(|_| AnalyticsError::Export(format!("{amount} exceeds DECIMAL(18, 4)")))
+        let too_large = || AnalyticsError::Export(format!("{amount} exceeds DECIMAL(18, 4)"));
+        let scaled = amount
+            .round_dp(PARQUET_MONEY_SCALE)
+            .checked_mul(Decimal::from(10_i64.pow(PARQUET_MONEY_SCALE)))
+            .ok_or_else(too_large)?;
+        i64::try_from(scaled.trunc()).map_err(|_| too_large())
     }
 
     pub(super) struct ParquetSink<W: Write + Send> {

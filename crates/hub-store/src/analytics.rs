@@ -242,10 +242,10 @@ pub fn month_start(day: NaiveDate) -> NaiveDate {
 
 /// Money as stored: an integer of 1/10 000 units (rounded half to even beyond that).
 pub(crate) fn to_units(amount: Decimal, field: &str) -> StoreResult<i64> {
-    let scaled = amount.round_dp(MONEY_SCALE) * Decimal::from(10_000);
-    i64::try_from(scaled.trunc()).map_err(|_| {
-        StoreError::Invalid(hub_core::ValidationError::new("is too large for the rollups").for_field(field))
-    })
+    let too_large =
+        || StoreError::Invalid(hub_core::ValidationError::new("is too large for the rollups").for_field(field));
+    let scaled = amount.round_dp(MONEY_SCALE).checked_mul(Decimal::from(10_000)).ok_or_else(too_large)?;
+    i64::try_from(scaled.trunc()).map_err(|_| too_large())
 }
 
 /// Stored units back to money, with at least two decimal places (`12.50`, `0.125`).
@@ -257,6 +257,9 @@ pub(crate) fn from_units(units: i64) -> Decimal {
     amount
 }
 
+/// An inclusive range of days.
+pub(crate) type DayRange = (NaiveDate, NaiveDate);
+
 /// How `from..=to` splits into whole coarse buckets (by `start_of`) and leftover days.
 /// Returns (the first and last coarse bucket start fully inside, if any; the leftover day ranges).
 pub(crate) fn cover(
@@ -264,7 +267,7 @@ pub(crate) fn cover(
     to: NaiveDate,
     start_of: fn(NaiveDate) -> NaiveDate,
     next_start: fn(NaiveDate) -> NaiveDate,
-) -> (Option<(NaiveDate, NaiveDate)>, Vec<(NaiveDate, NaiveDate)>) {
+) -> (Option<DayRange>, Vec<DayRange>) {
     // The first bucket start at or after `from`.
     let first = if start_of(from) == from { from } else { next_start(start_of(from)) };
     let mut last_end = None;

@@ -250,22 +250,33 @@ macro_rules! impl_analytics_store {
                     RollupGrouping::Territory => ("COALESCE(l.territory_id, '')", "l.territory_id"),
                     RollupGrouping::Total => ("''", "r.network_id"),
                 };
+                // Only the franchisee and territory keys need the locations table.
+                let join = if matches!(grouping, RollupGrouping::Franchisee | RollupGrouping::Territory) {
+                    " JOIN locations l ON l.network_id = r.network_id AND l.id = r.location_id"
+                } else {
+                    ""
+                };
+                // The scope as plain predicates (no `$n IS NULL OR …`), so both planners seek the
+                // scope's locations through the bucket keys instead of scanning the network.
+                let owned = "r.location_id IN (SELECT id FROM locations WHERE network_id = $1 AND franchisee_id = $4)";
+                let filter = match (&scope.franchisee_id, &scope.location_id) {
+                    (Some(_), Some(_)) => format!(" AND r.location_id = $5 AND {owned}"),
+                    (Some(_), None) => format!(" AND {owned}"),
+                    _ => String::new(),
+                };
                 let sql = format!(
-                    "SELECT {key} AS group_key, {sums} FROM {table} r JOIN locations l \
-                     ON l.network_id = r.network_id AND l.id = r.location_id \
-                     WHERE r.network_id = $1 AND ($2 IS NULL OR l.franchisee_id = $2) \
-                     AND ($3 IS NULL OR r.location_id = $3) AND r.{column} >= $4 AND r.{column} <= $5 \
-                     GROUP BY {group}",
+                    "SELECT {key} AS group_key, {sums} FROM {table} r{join} \
+                     WHERE r.network_id = $1 AND r.{column} >= $2 AND r.{column} <= $3{filter} GROUP BY {group}",
                     sums = sum_columns!(),
                 );
-                let rows: Vec<FiguresRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(scope.network_id.as_str())
-                    .bind(opt(scope.franchisee_id.as_ref()))
-                    .bind(opt(scope.location_id.as_ref()))
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&store.reader)
-                    .await?;
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(scope.network_id.as_str()).bind(from).bind(to);
+                if let Some(franchisee) = &scope.franchisee_id {
+                    query = query.bind(franchisee.as_str());
+                    if let Some(location) = &scope.location_id {
+                        query = query.bind(location.as_str());
+                    }
+                }
+                let rows: Vec<FiguresRow> = query.fetch_all(&store.reader).await?;
                 Ok(rows.into_iter().map(|row| (row.group_key.clone(), row)).collect())
             }
 

@@ -20,6 +20,7 @@ hub_store::tests_on_both_backends!(
     a_moved_or_removed_fact_updates_both_buckets,
     first_visits_make_new_and_returning_customers,
     the_cursor_moves_only_from_where_it_is,
+    a_batch_that_fails_midway_changes_nothing,
     reads_are_scoped_and_sales_page_by_day,
 );
 
@@ -336,4 +337,36 @@ async fn reads_are_scoped_and_sales_page_by_day(store: Arc<dyn Store>) {
     let by_id =
         store.records_by_id(&north, &records.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await.expect("ids");
     assert_eq!(by_id.len(), 2, "records by id are scoped");
+}
+
+async fn a_batch_that_fails_midway_changes_nothing(store: Arc<dyn Store>) {
+    let net = net(&*store).await;
+    let kept = sale(&net.locations[0], "2026-09-01", 10, Some("c:ada"));
+    apply(&*store, &net.network, vec![kept.clone()], vec![]).await;
+    let scope = TenantScope::network(net.network.clone());
+    let before = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Day).await;
+    let cursor = store.rollup_cursor(&net.network).await.expect("cursor");
+
+    // The batch moves the cursor and deletes the record's old fact before it meets an amount the
+    // rollups cannot hold: the whole transaction must roll back, as after a crash.
+    let mut broken = sale(&net.locations[0], "2026-09-02", 10, Some("c:ada"));
+    broken.record_id = kept.record_id.clone();
+    broken.figures.net = Decimal::MAX;
+    let failed = store
+        .apply_rollup(RollupBatch {
+            network_id: net.network.clone(),
+            from_seq: cursor,
+            to_seq: cursor + 5,
+            touched: vec![kept.record_id.clone()],
+            facts: vec![broken],
+        })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Invalid(_))), "{failed:?}");
+    assert_eq!(store.rollup_cursor(&net.network).await.expect("cursor"), cursor, "the cursor did not move");
+    let after = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Day).await;
+    assert_eq!(after, before, "no bucket changed");
+    // The same changes applied properly afterwards land once.
+    apply(&*store, &net.network, vec![kept], vec![]).await;
+    let total = groups(&*store, &scope, "2026-09-01", "2026-09-30", RollupGrouping::Total).await;
+    assert_eq!((total[0].1.transactions, total[0].1.new_customers), (1, 1));
 }

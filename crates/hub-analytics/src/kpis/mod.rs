@@ -8,6 +8,8 @@
 //! Analytics::kpis(&self, scope: &TenantScope, query: &KpiQuery) -> Result<KpiReport, AnalyticsError>
 //! Analytics::roll_up(&self, network_id) -> Result<RollupProgress, AnalyticsError>   // the job's work
 //! Analytics::register_jobs(&self, &mut JobRegistry) / Analytics::schedules()
+//! Analytics::export_sales(&self, scope, &SalesExport, &mut TableWriter<W>, progress)  // export.rs
+//! export::kpi_table(&KpiReport) -> Table;  Table::write(format, out)                 // export.rs
 //!
 //! KpiQuery  { from: NaiveDate, to: NaiveDate (inclusive, local dates), group_by: GroupBy }
 //! GroupBy   Day | Week | Month | Location | Franchisee | Territory      (wire: snake_case)
@@ -37,14 +39,18 @@
 //! - `appointments` counts appointments that were due (booked or no-show; pending and cancelled
 //!   ones are not); `no_show_rate` = no-shows ÷ appointments;
 //! - `staff_utilisation` = minutes of booked appointments ÷ minutes staff clocked on timecards
-//!   (shift minus breaks) at the location that day; `None` without clocked time. It can exceed 1
-//!   when bookings are not clocked;
+//!   (shift minus breaks; an open shift counts 0; a shift counts on the day it starts) at the
+//!   location that day; `None` without clocked time. It can exceed 1 when bookings are not
+//!   clocked;
 //! - a visit is a sale or a booked appointment naming a customer; a customer is *new* on the
 //!   location-day of their first visit anywhere in the network and *returning* on any later
 //!   location-day they visit (`returning_customers` counts distinct customers per location-day,
 //!   so summed over a month it counts returning visits-days).
 //!
 //! Royalty due is not here yet: it comes from royalty statements (`royalties`).
+//!
+//! `rollup_seq` says how far into the change feed the rollups were when the report was read; the
+//! `analytics.rollup` job (every minute, `kpis/rollup.rs`) keeps them within about a minute.
 //!
 //! # Benchmarks and scope
 //!

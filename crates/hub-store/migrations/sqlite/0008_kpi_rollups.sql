@@ -76,6 +76,8 @@ CREATE TABLE rollup_days (
 );
 CREATE INDEX rollup_days_week ON rollup_days (network_id, location_id, week);
 CREATE INDEX rollup_days_month ON rollup_days (network_id, location_id, month);
+-- Network-wide reads of a date range seek by date.
+CREATE INDEX rollup_days_network_day ON rollup_days (network_id, day);
 
 CREATE TABLE rollup_weeks (
     network_id                    TEXT NOT NULL REFERENCES networks (id),
@@ -97,6 +99,7 @@ CREATE TABLE rollup_weeks (
     returning_customers           INTEGER NOT NULL,
     PRIMARY KEY (network_id, location_id, week)
 );
+CREATE INDEX rollup_weeks_network_week ON rollup_weeks (network_id, week);
 
 CREATE TABLE rollup_months (
     network_id                    TEXT NOT NULL REFERENCES networks (id),
@@ -118,3 +121,4 @@ CREATE TABLE rollup_months (
     returning_customers           INTEGER NOT NULL,
     PRIMARY KEY (network_id, location_id, month)
 );
+CREATE INDEX rollup_months_network_month ON rollup_months (network_id, month);
