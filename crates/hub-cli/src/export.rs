@@ -12,7 +12,6 @@ use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, s
 use hub_analytics::{Analytics, GroupBy, KpiQuery};
 use hub_core::access::TenantScope;
 use hub_core::id::{FranchiseeId, LocationId, NetworkId};
-use hub_core::page::PageRequest;
 use hub_store::{RollupGrouping, StatementFilter};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -186,21 +185,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
                 period_to: Some(args.target.to),
                 ..Default::default()
             };
-            let mut statements = Vec::new();
-            let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
-            loop {
-                let found = analytics.store().list_statements(&scope, &filter, &page).await?;
-                statements.extend(found.items);
-                match found.next_cursor {
-                    Some(cursor) => {
-                        page.after = Some(
-                            hub_core::page::decode_cursor(&cursor)
-                                .map_err(|error| anyhow::anyhow!("statement page cursor: {}", error.reason))?,
-                        )
-                    }
-                    None => break,
-                }
-            }
+            let statements = analytics.store().all_statements(&scope, &filter).await?;
             let table = statements_table(&statements);
             table.write(format_of(args.target.format), create(&args.target.out)?)?.flush()?;
             eprintln!(

@@ -174,6 +174,28 @@ pub trait RoyaltyStore: Send + Sync {
         filter: &StatementFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<RoyaltyStatement>>;
+    /// Every statement in scope that `filter` matches, by id (all pages of
+    /// [`RoyaltyStore::list_statements`]), for reports and exports.
+    async fn all_statements(
+        &self,
+        scope: &TenantScope,
+        filter: &StatementFilter,
+    ) -> StoreResult<Vec<RoyaltyStatement>> {
+        let mut statements = Vec::new();
+        let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
+        loop {
+            let found = self.list_statements(scope, filter, &page).await?;
+            statements.extend(found.items);
+            match found.next_cursor {
+                Some(cursor) => {
+                    page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
+                        crate::StoreError::Corrupt(format!("statement page cursor: {}", error.reason))
+                    })?)
+                }
+                None => return Ok(statements),
+            }
+        }
+    }
     /// Every issued or paid statement of a franchisee, by period.
     async fn issued_statements(
         &self,

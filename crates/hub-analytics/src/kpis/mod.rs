@@ -377,21 +377,10 @@ impl Analytics {
     ) -> Result<HashMap<String, RoyaltyDue>, AnalyticsError> {
         let filter = StatementFilter { period_from: Some(query.from), period_to: Some(query.to), ..Default::default() };
         let mut due: HashMap<String, RoyaltyDue> = HashMap::new();
-        let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
-        loop {
-            let found = self.store.list_statements(scope, &filter, &page).await?;
-            for statement in &found.items {
-                due.entry(statement.franchisee_id.to_string()).or_default().add(statement);
-            }
-            match found.next_cursor {
-                Some(cursor) => {
-                    page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
-                        AnalyticsError::Store(hub_store::StoreError::Corrupt(format!("page cursor: {}", error.reason)))
-                    })?)
-                }
-                None => return Ok(due),
-            }
+        for statement in self.store.all_statements(scope, &filter).await? {
+            due.entry(statement.franchisee_id.to_string()).or_default().add(&statement);
         }
+        Ok(due)
     }
 
     /// Names of the groups a report shows, by key.

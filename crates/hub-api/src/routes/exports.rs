@@ -10,7 +10,6 @@ use hub_analytics::KpiQuery;
 use hub_analytics::export::{ExportFormat, SalesExport, TableWriter, kpi_table, sales_columns, statements_table};
 use hub_core::access::Permission;
 use hub_core::id::{FranchiseeId, LocationId};
-use hub_core::page::PageRequest;
 use hub_core::royalties::StatementStatus;
 use hub_store::StatementFilter;
 use serde::Deserialize;
@@ -171,20 +170,7 @@ async fn export_statements(
         period_to: params.period_to,
         status,
     };
-    let mut statements = Vec::new();
-    let mut page = PageRequest { limit: hub_core::page::MAX_LIMIT, after: None };
-    loop {
-        let found = state.store.list_statements(&principal.scope, &filter, &page).await?;
-        statements.extend(found.items);
-        match found.next_cursor {
-            Some(cursor) => {
-                page.after = Some(hub_core::page::decode_cursor(&cursor).map_err(|error| {
-                    ApiError::new(hub_core::ErrorCode::Internal, format!("statement page cursor: {}", error.reason))
-                })?)
-            }
-            None => break,
-        }
-    }
+    let statements = state.store.all_statements(&principal.scope, &filter).await?;
     let bytes = statements_table(&statements).write(format, Vec::new())?;
     Ok(file(format, "royalty-statements".to_owned(), bytes))
 }

@@ -9,13 +9,12 @@ use axum::response::Response;
 use hub_api::AppState;
 use hub_core::access::Permission;
 use hub_core::id::RoyaltyStatementId;
-use hub_core::page::PageRequest;
 use hub_core::royalties::{RoyaltyStatement, StatementStatus};
 use hub_store::StatementFilter;
 use rust_decimal::Decimal;
 
 use super::tenancy::parse;
-use super::{Names, collect, money};
+use super::{Names, money};
 use crate::session::Viewer;
 use crate::view::{self, Card, Cell, Layout, PageError, Section, time};
 
@@ -33,9 +32,7 @@ fn tone(status: StatementStatus) -> &'static str {
 async fn statements_in_scope(state: &AppState, viewer: &Viewer) -> Result<Vec<RoyaltyStatement>, PageError> {
     let store = &*state.store;
     let scope = viewer.scope();
-    let filter = &StatementFilter::default();
-    let mut statements =
-        collect(|page: PageRequest| async move { store.list_statements(scope, filter, &page).await }).await?;
+    let mut statements = store.all_statements(scope, &StatementFilter::default()).await?;
     statements.sort_by(|a, b| b.period_start.cmp(&a.period_start).then_with(|| a.franchisee_id.cmp(&b.franchisee_id)));
     Ok(statements)
 }
