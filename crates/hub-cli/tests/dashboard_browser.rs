@@ -331,6 +331,21 @@ async fn the_dashboard_works_in_a_real_browser_against_the_demo() {
     shot(&page, "12-other-franchisee-refused").await;
     assert!(other.contains("Not found") && !other.contains("Last 28 days"), "{other}");
 
+    // An analyst sees the same shop's sales without the customers' names; the admin saw them.
+    assert!(!location.contains("hidden (no PII"), "the admin sees who bought: {location}");
+    let analyst_key =
+        api(&demo, reqwest::Method::POST, "/v1/api-keys", Some(json!({"role": "network_analyst", "name": "analyst"})))
+            .await;
+    let analyst_key =
+        analyst_key["key"].as_str().or(analyst_key["secret"].as_str()).expect("the new key's secret").to_owned();
+    open(&page, &format!("{base}/")).await;
+    submit(&page, "form[action='/sign-out'] button").await;
+    sign_in_with_key(&page, &base, &analyst_key).await;
+    let analysed = open(&page, &format!("{base}{location_href}")).await;
+    shot(&page, "13-location-as-analyst").await;
+    assert!(analysed.contains("Recent sales"), "{analysed}");
+    assert!(analysed.contains("hidden (no PII for this role)"), "customer names are hidden: {analysed}");
+
     browser.close().await.expect("close");
     let _ = browser.wait().await;
     events.abort();
