@@ -1,8 +1,9 @@
 //! PostgreSQL: what a network uses when several hub nodes share the work.
 
+use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 /// The PostgreSQL store.
 #[derive(Clone)]
@@ -13,11 +14,17 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://…`).
+    ///
+    /// JIT compilation is turned off for the hub's sessions: every query the hub runs is short
+    /// (keyed lookups, batched writes, bucket sums), and on a query whose estimated cost passes
+    /// `jit_above_cost` compiling it takes longer than running it — the KPI reads went from a
+    /// 229 ms p99 with JIT to the figures in docs/PERFORMANCE.md without it.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::from)?.options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(StoreError::from)?;
         Ok(Self { reader: pool.clone(), writer: pool })
