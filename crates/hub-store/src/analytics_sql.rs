@@ -241,20 +241,15 @@ macro_rules! impl_analytics_store {
                 grouping: RollupGrouping,
             ) -> StoreResult<Vec<(String, FiguresRow)>> {
                 // (what the key is, what rows are grouped by): PostgreSQL refuses a constant GROUP BY.
+                // Franchisee and territory sums are folded from location sums by `rollup_groups`.
                 let (key, group) = match grouping {
                     RollupGrouping::Day => ("CAST(r.day AS TEXT)", "r.day"),
                     RollupGrouping::Week => ("CAST(r.week AS TEXT)", "r.week"),
                     RollupGrouping::Month => ("CAST(r.month AS TEXT)", "r.month"),
-                    RollupGrouping::Location => ("r.location_id", "r.location_id"),
-                    RollupGrouping::Franchisee => ("l.franchisee_id", "l.franchisee_id"),
-                    RollupGrouping::Territory => ("COALESCE(l.territory_id, '')", "l.territory_id"),
+                    RollupGrouping::Location | RollupGrouping::Franchisee | RollupGrouping::Territory => {
+                        ("r.location_id", "r.location_id")
+                    }
                     RollupGrouping::Total => ("''", "r.network_id"),
-                };
-                // Only the franchisee and territory keys need the locations table.
-                let join = if matches!(grouping, RollupGrouping::Franchisee | RollupGrouping::Territory) {
-                    " JOIN locations l ON l.network_id = r.network_id AND l.id = r.location_id"
-                } else {
-                    ""
                 };
                 // The scope as plain predicates (no `$n IS NULL OR …`), so both planners seek the
                 // scope's locations through the bucket keys instead of scanning the network.
@@ -265,7 +260,7 @@ macro_rules! impl_analytics_store {
                     _ => String::new(),
                 };
                 let sql = format!(
-                    "SELECT {key} AS group_key, {sums} FROM {table} r{join} \
+                    "SELECT {key} AS group_key, {sums} FROM {table} r \
                      WHERE r.network_id = $1 AND r.{column} >= $2 AND r.{column} <= $3{filter} GROUP BY {group}",
                     sums = sum_columns!(),
                 );

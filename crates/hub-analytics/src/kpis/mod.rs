@@ -242,7 +242,8 @@ pub struct RoyaltyDue {
 }
 
 impl RoyaltyDue {
-    fn add(&mut self, statement: &RoyaltyStatement) {
+    /// Counts one statement in.
+    pub fn add(&mut self, statement: &RoyaltyStatement) {
         let total = statement.consolidated.total;
         let to_network = |amount: Decimal| match &statement.consolidated.rate {
             Some(rate) => (amount * rate.rate).round_dp(2),

@@ -2,8 +2,6 @@
 //! with its lines, and the overview's "royalty due". Everything comes from the same store and
 //! statements as `/v1/royalty-statements`.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::response::Response;
 use hub_api::AppState;
@@ -45,30 +43,18 @@ pub async fn due_section(state: &AppState, viewer: &Viewer) -> Result<Section, P
         return Ok(section.note("Your role does not see royalty statements."));
     }
     let statements = statements_in_scope(state, viewer).await?;
-    let mut due: BTreeMap<String, Decimal> = BTreeMap::new();
-    let (mut open, mut drafts) = (0usize, 0usize);
+    let network = state.store.get_network(&viewer.scope().network_id).await?;
+    let mut due = hub_analytics::RoyaltyDue::default();
     for statement in &statements {
-        match statement.status {
-            StatementStatus::Issued => {
-                open += 1;
-                let owed = match (statement.invoice_balance, statement.consolidated.rate.as_ref()) {
-                    (Some(balance), Some(rate)) => balance * rate.rate,
-                    (Some(balance), None) => balance,
-                    (None, _) => statement.consolidated.total,
-                };
-                *due.entry(statement.consolidated.currency.as_str().to_owned()).or_default() += owed;
-            }
-            StatementStatus::Draft => drafts += 1,
-            StatementStatus::Paid => {}
-        }
+        due.add(statement);
     }
-    let mut cards: Vec<Card> = due
-        .iter()
-        .map(|(currency, amount)| Card::linked("Due on issued statements", money(currency, *amount), "/royalties"))
-        .collect();
-    if cards.is_empty() {
-        cards.push(Card::linked("Due on issued statements", "nothing", "/royalties"));
-    }
+    let count = |status| statements.iter().filter(|statement| statement.status == status).count();
+    let (open, drafts) = (count(StatementStatus::Issued), count(StatementStatus::Draft));
+    let mut cards = vec![Card::linked(
+        "Due on issued statements",
+        if open == 0 { "nothing".to_owned() } else { money(network.currency.as_str(), due.outstanding) },
+        "/royalties",
+    )];
     cards.push(Card::linked("Unpaid statements", open, "/royalties"));
     cards.push(Card::linked("Drafts to issue", drafts, "/royalties"));
     Ok(section.cards(cards))
